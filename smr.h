@@ -1,0 +1,562 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Safe Memory Reclamation with Global Unbounded Sequences (GUS).
+ *
+ * The public interface of smr.ko.  Readers bracket lockless accesses with
+ * smr_enter() and smr_leave(); writers unpublish an object, take a goal
+ * sequence from smr_advance() and free the object once smr_poll() says the
+ * goal has been reached (or block for it with smr_wait()).
+ * Documentation/smr.rst explains the algorithm and its memory ordering.
+ *
+ * Sequence numbers are opaque unsigned long cookies, as with RCU's polled
+ * grace-period API; compare them only with the SMR_SEQ_*() helpers, which
+ * are safe across the wrap of the counter.
+ */
+#ifndef _SMR_H
+#define _SMR_H
+
+#include <linux/atomic.h>
+#include <linux/bits.h>
+#include <linux/cache.h>
+#include <linux/compiler.h>
+#include <linux/list.h>
+#include <linux/lockdep.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <asm/barrier.h>
+
+#include "smr_compat.h"
+
+/*
+ * Pointers published to SMR readers live in their own sparse address
+ * space, so that every access must go through one of the accessors below.
+ */
+#ifdef __CHECKER__
+#define __smr	__attribute__((noderef, address_space(__smr)))
+#else
+#define __smr
+#endif
+
+/* Sequence numbers. */
+#define SMR_SEQ_INVALID		0UL	/* a reader slot that is idle */
+#define SMR_SEQ_INIT		2UL	/* the clock's start; valid sequences are 2 mod 4 */
+#define SMR_SEQ_INC		4UL	/* the normal step of the clock */
+
+/**
+ * SMR_SEQ_DELTA() - signed distance between two sequence numbers
+ * @a: sequence number
+ * @b: sequence number
+ *
+ * Return: a - b as a signed value, correct as long as the two are less
+ * than half the sequence space apart, whichever side of the wrap they are.
+ */
+#define SMR_SEQ_DELTA(a, b)	((long)((unsigned long)(a) - (unsigned long)(b)))
+
+/**
+ * SMR_SEQ_CMP() - compare two sequence numbers, wrap-safe
+ * @a: sequence number
+ * @op: a C comparison operator (<, <=, ==, >=, >)
+ * @b: sequence number
+ */
+#define SMR_SEQ_CMP(a, op, b)	(SMR_SEQ_DELTA(a, b) op 0)
+#define SMR_SEQ_LT(a, b)	SMR_SEQ_CMP(a, <, b)
+#define SMR_SEQ_LEQ(a, b)	SMR_SEQ_CMP(a, <=, b)
+#define SMR_SEQ_GT(a, b)	SMR_SEQ_CMP(a, >, b)
+#define SMR_SEQ_GEQ(a, b)	SMR_SEQ_CMP(a, >=, b)
+
+/**
+ * smr_seq_min() - the older of two sequence numbers, wrap-safe
+ * @a: sequence number
+ * @b: sequence number
+ *
+ * Return: @a if it is before @b, else @b.
+ */
+static inline unsigned long smr_seq_min(unsigned long a, unsigned long b)
+{
+	return SMR_SEQ_LT(a, b) ? a : b;
+}
+
+/**
+ * smr_seq_max() - the newer of two sequence numbers, wrap-safe
+ * @a: sequence number
+ * @b: sequence number
+ *
+ * Return: @a if it is after @b, else @b.
+ */
+static inline unsigned long smr_seq_max(unsigned long a, unsigned long b)
+{
+	return SMR_SEQ_GT(a, b) ? a : b;
+}
+
+/* Domain flags for smr_domain_create(). */
+#define SMR_NONE		0UL
+#define SMR_LAZY		BIT(0)	/* unfenced readers, tick-driven clock */
+#define SMR_DEFERRED		BIT(1)	/* smr_advance() touches the clock every Nth call */
+#define SMR_DEFERRED_SHIFT	16
+#define SMR_DEFERRED_MAX	0xffffUL
+/**
+ * SMR_DEFERRED_LIMIT() - deferred domain that really advances every @n calls
+ * @n: 1 to SMR_DEFERRED_MAX; plain SMR_DEFERRED means 8
+ */
+#define SMR_DEFERRED_LIMIT(n)	(SMR_DEFERRED | ((unsigned long)(n) << SMR_DEFERRED_SHIFT))
+
+#define SMR_NAME_MAX		32
+
+/*
+ * Reader slots: one per interrupt-context level (task, softirq, hardirq,
+ * NMI), so that a section entered from an interrupt that lands on top of a
+ * section of the same domain on the same CPU never clobbers it.
+ */
+enum smr_ctx {
+	SMR_CTX_TASK,
+	SMR_CTX_SOFTIRQ,
+	SMR_CTX_HARDIRQ,
+	SMR_CTX_NMI,
+	SMR_CTX_NR,
+};
+
+/* Per-cpu event counters, summed by debugfs (see smr_stat_sum()). */
+enum smr_stat {
+	SMR_STAT_ADVANCE,	/* smr_advance() calls that moved the clock */
+	SMR_STAT_ADVANCE_WAIT,	/* advances that waited to keep the wrap safe */
+	SMR_STAT_DEFERRED,	/* advances handed out without moving the clock */
+	SMR_STAT_POLL,		/* smr_poll() / smr_wait() calls */
+	SMR_STAT_POLL_SCAN,	/* polls that had to scan the CPUs */
+	SMR_STAT_POLL_FAIL,	/* polls that returned false */
+	SMR_STAT_WAIT,		/* smr_wait() calls */
+	SMR_STAT_SYNCHRONIZE,	/* smr_synchronize() calls */
+	SMR_STAT_LAZY_TICK,	/* lazy clock steps taken */
+	SMR_STAT_MISUSE,	/* API misuses caught and survived */
+	SMR_STAT_NR,
+};
+
+/**
+ * struct smr_pcpu - per-cpu state of an SMR domain
+ * @rd_seq: per context level, the clock value this CPU's reader observed
+ *	on entry, or SMR_SEQ_INVALID when no reader is inside.  Written only
+ *	by this CPU; read by every poller.
+ * @nest: per context level, misuse-nesting depth (see smr_enter()).
+ * @deferred: SMR_DEFERRED domains: advances handed out since the clock
+ *	last really moved on this CPU.
+ * @stats: event counters, see enum smr_stat.
+ *
+ * The first cache line is the reader's: smr_enter() and smr_leave() touch
+ * nothing else, and pollers on other CPUs read it.  Writer-side
+ * bookkeeping of this CPU starts on the next line so that it does not make
+ * the reader line bounce.
+ */
+struct smr_pcpu {
+	unsigned long rd_seq[SMR_CTX_NR];
+	u8 nest[SMR_CTX_NR];
+	unsigned int deferred ____cacheline_aligned_in_smp;
+	unsigned long stats[SMR_STAT_NR];
+};
+
+/**
+ * struct smr_clock - the two hands of the clock
+ * @wr_seq: the write hand: the newest goal handed out by smr_advance().
+ * @rd_seq: the read hand: every reader has observed at least this value.
+ * @lazy_jiffies: SMR_LAZY domains: jiffies when @wr_seq last stepped.
+ *
+ * rd_seq <= wr_seq at all times (wrap-safe order).
+ */
+struct smr_clock {
+	atomic_long_t wr_seq;
+	atomic_long_t rd_seq;
+	unsigned long lazy_jiffies;
+};
+
+/**
+ * struct smr - an SMR domain
+ * @pcpu: per-cpu reader slots and counters.
+ * @flags: SMR_* flags given to smr_domain_create().
+ * @clock: the shared clock, on a line of its own.
+ *
+ * Create one with smr_domain_create(); treat the contents as private.
+ */
+struct smr {
+	struct smr_pcpu __percpu *pcpu;
+	unsigned long flags;
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	/* private: */
+	struct lockdep_map dep_map;
+	struct lock_class_key dep_key;
+	/* public: */
+#endif
+	struct smr_clock clock ____cacheline_aligned_in_smp;
+	/* private: */
+	raw_spinlock_t lazy_lock;
+	unsigned int deferred_limit;
+	struct list_head node;
+	struct dentry *debugfs;
+	struct work_struct free_work;
+	char name[SMR_NAME_MAX];
+};
+
+struct smr *smr_domain_create(unsigned long flags, const char *name);
+void smr_domain_free(struct smr *smr);
+
+unsigned long smr_current(struct smr *smr);
+unsigned long smr_advance(struct smr *smr);
+unsigned long smr_deferred_advance(struct smr *smr);
+void smr_deferred_advance_commit(struct smr *smr, unsigned long goal);
+bool smr_poll(struct smr *smr, unsigned long goal);
+void smr_wait(struct smr *smr, unsigned long goal);
+void smr_synchronize(struct smr *smr);
+
+/* Out-of-line halves of the reader for the rare and the misuse cases. */
+void __smr_enter_slow(struct smr *smr, struct smr_pcpu *pcpu, unsigned int ctx);
+bool __smr_leave_slow(struct smr *smr, struct smr_pcpu *pcpu, unsigned int ctx);
+
+/* Lockdep: held-lock tracking only (check == 0), as rcu_read_lock() does. */
+static __always_inline void smr_lock_acquire(struct smr *smr)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	lock_acquire(&smr->dep_map, 0, 0, 2, 0, NULL, _THIS_IP_);
+#endif
+}
+
+static __always_inline void smr_lock_release(struct smr *smr)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	lock_release(&smr->dep_map, _THIS_IP_);
+#endif
+}
+
+/*
+ * Record the observed clock in this CPU's slot for the current context.
+ * The slow path handles re-entry (a bug) and lazy misuse.
+ */
+static __always_inline void __smr_enter(struct smr *smr, bool fenced)
+{
+	struct smr_pcpu *pcpu;
+	unsigned int ctx;
+
+	preempt_disable();
+	pcpu = this_cpu_ptr(smr->pcpu);
+	ctx = interrupt_context_level();
+	if (unlikely(READ_ONCE(pcpu->rd_seq[ctx]) != SMR_SEQ_INVALID ||
+		     (!fenced && !(smr->flags & SMR_LAZY)))) {
+		__smr_enter_slow(smr, pcpu, ctx);
+	} else if (fenced) {
+		/*
+		 * R1: order the slot store before every load of the section.
+		 * Pairs with S2 in smr_scan(): either the poller sees this
+		 * slot, or this reader sees all updates made before the
+		 * poller's goal was handed out.
+		 */
+		smp_store_mb(pcpu->rd_seq[ctx],
+			     atomic_long_read(&smr->clock.wr_seq));
+	} else {
+		/*
+		 * Lazy: no fence.  The store is made visible by the next
+		 * interrupt on this CPU at the latest (L1 in smr_tick_fn()),
+		 * and lazy goals lie two ticks ahead of the clock.
+		 */
+		WRITE_ONCE(pcpu->rd_seq[ctx],
+			   atomic_long_read(&smr->clock.wr_seq));
+	}
+	smr_lock_acquire(smr);
+}
+
+static __always_inline void __smr_leave(struct smr *smr)
+{
+	struct smr_pcpu *pcpu = raw_cpu_ptr(smr->pcpu);
+	unsigned int ctx = interrupt_context_level();
+
+	if (unlikely(pcpu->nest[ctx] ||
+		     READ_ONCE(pcpu->rd_seq[ctx]) == SMR_SEQ_INVALID)) {
+		if (__smr_leave_slow(smr, pcpu, ctx))
+			preempt_enable();
+		return;
+	}
+	smr_lock_release(smr);
+	/*
+	 * R2: every load of the section completes before the slot reads as
+	 * idle.  Pairs with the acquire load of the slot in smr_scan_slot():
+	 * a poller that sees the slot idle may let the memory be reused.
+	 */
+	smp_store_release(&pcpu->rd_seq[ctx], SMR_SEQ_INVALID);
+	preempt_enable();
+}
+
+/**
+ * smr_enter() - enter a read section
+ * @smr: the domain
+ *
+ * Pointers loaded with smr_entered_load() after this call stay valid until
+ * smr_leave().  The section runs with preemption disabled and must not
+ * sleep.  Sections are not reentrant: entering the same domain twice in
+ * the same context is a bug; it triggers a warning and is then treated as
+ * a nested section that ends with the outer smr_leave().
+ *
+ * Context: any context: task, softirq, hardirq and NMI each have their own
+ * reader slot, so a section may be entered from an interrupt that arrived
+ * during a section of the same domain on the same CPU.
+ */
+static __always_inline void smr_enter(struct smr *smr)
+	__acquires(smr)
+{
+	__acquire(smr);
+	__smr_enter(smr, true);
+}
+
+/**
+ * smr_leave() - leave a read section entered with smr_enter()
+ * @smr: the domain
+ *
+ * Leaving a section that was not entered warns and is otherwise ignored.
+ *
+ * Context: the context that entered the section.
+ */
+static __always_inline void smr_leave(struct smr *smr)
+	__releases(smr)
+{
+	__release(smr);
+	__smr_leave(smr);
+}
+
+/**
+ * smr_lazy_enter() - enter a read section of an SMR_LAZY domain
+ * @smr: the domain, created with SMR_LAZY
+ *
+ * Like smr_enter() without the memory barrier: the cheapest reader.  The
+ * price is paid by writers, whose goals take two clock ticks to expire.
+ * Used on a domain without SMR_LAZY it warns and falls back to a fenced
+ * entry.
+ *
+ * Context: as smr_enter().
+ */
+static __always_inline void smr_lazy_enter(struct smr *smr)
+	__acquires(smr)
+{
+	__acquire(smr);
+	__smr_enter(smr, false);
+}
+
+/**
+ * smr_lazy_leave() - leave a read section entered with smr_lazy_enter()
+ * @smr: the domain
+ *
+ * Context: the context that entered the section.
+ */
+static __always_inline void smr_lazy_leave(struct smr *smr)
+	__releases(smr)
+{
+	__release(smr);
+	__smr_leave(smr);
+}
+
+/**
+ * smr_entered() - is the current context inside a section of @smr?
+ * @smr: the domain
+ *
+ * Return: true between smr_enter() and smr_leave() in the calling context.
+ */
+static inline bool smr_entered(struct smr *smr)
+{
+	/*
+	 * One per-cpu read: whichever CPU it runs on, that CPU's slot for
+	 * this context can only be ours, since sections do not migrate.
+	 */
+	return this_cpu_read(smr->pcpu->rd_seq[interrupt_context_level()]) !=
+	       SMR_SEQ_INVALID;
+}
+
+/**
+ * smr_stat_sum() - sum one event counter over all CPUs
+ * @smr: the domain
+ * @stat: the counter
+ *
+ * For debugfs and tests; the sum is not a snapshot.
+ *
+ * Return: the sum.
+ */
+static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(smr->pcpu, cpu)->stats[stat]);
+	return sum;
+}
+
+/*
+ * Pointer accessors.
+ *
+ * An SMR-protected pointer is declared "struct foo __smr *ptr".  Readers
+ * load it inside a section, writers store it while serialized by their own
+ * lock; the _assert() forms take a condition (typically lockdep_is_held())
+ * that is checked under CONFIG_PROVE_LOCKING.
+ */
+#ifdef CONFIG_PROVE_LOCKING
+#define SMR_LOCKDEP_WARN(c, msg)	WARN_ONCE(!(c), "smr: " msg)
+#else
+#define SMR_LOCKDEP_WARN(c, msg)	do { } while (0 && (c) && (msg)[0])
+#endif
+
+/**
+ * smr_unsafe_load() - read an SMR pointer's value without protection
+ * @p: the __smr pointer
+ *
+ * Return: the pointer as an integer, since dereferencing it is unsafe:
+ * good for comparisons and hashing only.
+ */
+#define smr_unsafe_load(p)	((unsigned long)READ_ONCE(p))
+
+/**
+ * smr_entered_load() - load an SMR pointer inside a read section
+ * @p: the __smr pointer
+ *
+ * Return: the pointer, valid until the section ends.
+ */
+#define smr_entered_load(p) ({						\
+	typeof(p) ___p = READ_ONCE(p);					\
+	(typeof(*___p) __force __kernel *)___p;				\
+})
+
+/**
+ * smr_entered_load_assert() - smr_entered_load() that checks the section
+ * @p: the __smr pointer
+ * @smr: the domain whose section must be entered
+ *
+ * Return: the pointer, valid until the section ends.
+ */
+#define smr_entered_load_assert(p, smr) ({				\
+	SMR_LOCKDEP_WARN(smr_entered(smr), "load outside a section");	\
+	smr_entered_load(p);						\
+})
+
+/**
+ * smr_entered_load_acquire() - load an SMR pointer with acquire ordering
+ * @p: the __smr pointer
+ *
+ * Return: the pointer, valid until the section ends.
+ */
+#define smr_entered_load_acquire(p) ({					\
+	/* Pairs with the release of smr_serialized_store(). */	\
+	typeof(p) ___p = smp_load_acquire(&(p));			\
+	(typeof(*___p) __force __kernel *)___p;				\
+})
+
+/**
+ * smr_serialized_load_assert() - load an SMR pointer on the writer side
+ * @p: the __smr pointer
+ * @held: condition that is true while the writer lock is held
+ *
+ * Return: the pointer.
+ */
+#define smr_serialized_load_assert(p, held) ({				\
+	SMR_LOCKDEP_WARN(held, "serialized load without the lock");	\
+	smr_unserialized_load(p);					\
+})
+
+/**
+ * smr_serialized_load() - load an SMR pointer on the writer side
+ * @p: the __smr pointer
+ *
+ * Return: the pointer.
+ */
+#define smr_serialized_load(p)	smr_serialized_load_assert(p, true)
+
+/**
+ * smr_serialized_store_assert() - publish a pointer to readers
+ * @p: the __smr pointer
+ * @v: the new value
+ * @held: condition that is true while the writer lock is held
+ *
+ * The stores that initialized *@v are ordered before the publication.
+ */
+#define smr_serialized_store_assert(p, v, held) do {			\
+	SMR_LOCKDEP_WARN(held, "serialized store without the lock");	\
+	/* Pairs with the address dependency of smr_entered_load(). */	\
+	smp_store_release(&(p), (typeof(p) __force)(v));		\
+} while (0)
+
+/**
+ * smr_serialized_store() - publish a pointer to readers
+ * @p: the __smr pointer
+ * @v: the new value
+ */
+#define smr_serialized_store(p, v)	smr_serialized_store_assert(p, v, true)
+
+/**
+ * smr_serialized_store_relaxed_assert() - store a pointer without ordering
+ * @p: the __smr pointer
+ * @v: a value already published (e.g. unlinking a list element)
+ * @held: condition that is true while the writer lock is held
+ */
+#define smr_serialized_store_relaxed_assert(p, v, held) do {		\
+	SMR_LOCKDEP_WARN(held, "serialized store without the lock");	\
+	smr_unserialized_store(p, v);					\
+} while (0)
+
+/**
+ * smr_serialized_store_relaxed() - store a pointer without ordering
+ * @p: the __smr pointer
+ * @v: a value already published
+ */
+#define smr_serialized_store_relaxed(p, v) \
+	smr_serialized_store_relaxed_assert(p, v, true)
+
+/**
+ * smr_serialized_swap_assert() - exchange a published pointer
+ * @p: the __smr pointer
+ * @v: the new value
+ * @held: condition that is true while the writer lock is held
+ *
+ * Return: the previous value.
+ */
+#define smr_serialized_swap_assert(p, v, held) ({			\
+	typeof(p) ___o;							\
+									\
+	SMR_LOCKDEP_WARN(held, "serialized swap without the lock");	\
+	/* Pairs with the address dependency of smr_entered_load(). */	\
+	___o = xchg_release(&(p), (typeof(p) __force)(v));		\
+	(typeof(*___o) __force __kernel *)___o;				\
+})
+
+/**
+ * smr_serialized_swap() - exchange a published pointer
+ * @p: the __smr pointer
+ * @v: the new value
+ *
+ * Return: the previous value.
+ */
+#define smr_serialized_swap(p, v)	smr_serialized_swap_assert(p, v, true)
+
+/**
+ * smr_init_store() - set a pointer that no reader can see yet
+ * @p: the __smr pointer
+ * @v: the value
+ */
+#define smr_init_store(p, v)	smr_unserialized_store(p, v)
+
+/**
+ * smr_clear_store() - set a pointer to NULL (always allowed)
+ * @p: the __smr pointer
+ */
+#define smr_clear_store(p)	WRITE_ONCE(p, NULL)
+
+/**
+ * smr_unserialized_load() - load a pointer no one else can change
+ * @p: the __smr pointer
+ *
+ * For teardown paths and callbacks where the caller guarantees exclusion.
+ *
+ * Return: the pointer.
+ */
+#define smr_unserialized_load(p)	smr_entered_load(p)
+
+/**
+ * smr_unserialized_store() - store a pointer no one else can see or change
+ * @p: the __smr pointer
+ * @v: the value
+ */
+#define smr_unserialized_store(p, v)	WRITE_ONCE(p, (typeof(p) __force)(v))
+
+#endif /* _SMR_H */

@@ -1,0 +1,888 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Global Unbounded Sequences safe memory reclamation.
+ *
+ * The clock (advance, poll, wait), the reader slow paths, domains, the
+ * per-cpu tick and CPU hotplug.  Counters and clock state are shown in
+ * debugfs by smr_debugfs.c.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpuhotplug.h>
+#include <linux/delay.h>
+#include <linux/export.h>
+#include <linux/jiffies.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/rculist.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "smr_internal.h"
+
+/**
+ * DOC: Theory of operation
+ *
+ * A domain has a clock with two hands.  The write hand, wr_seq, is moved
+ * forward by writers: smr_advance() steps it and returns the new value as
+ * the *goal* of everything the writer unpublished before the call.  Each
+ * reader copies wr_seq into its CPU's slot when it enters a section and
+ * clears the slot when it leaves.  The read hand, rd_seq, is the oldest
+ * value any reader was seen holding the last time a poller scanned the
+ * slots.  A goal is reached once rd_seq >= goal: every reader that could
+ * still hold a pointer unpublished before the goal was handed out has
+ * left::
+ *
+ *   ---------------------- sequence space (wraps) ---------------------->
+ *        |<------ expired ------>|<------ deferred ------>|
+ *                                ^ rd_seq                 ^ wr_seq
+ *                                   ^ cpu1 slot  ^ cpu3 slot
+ *
+ * Readers never move either hand; advancing is decoupled from detecting
+ * expiry, so a writer may advance now and poll much later, when the poll
+ * is likely to succeed without waiting (smr_poll() first checks rd_seq
+ * and only scans the CPUs when that is not enough).
+ *
+ * Ordering.  Every barrier is labelled and names its partner:
+ *
+ * - W (smr_advance(), the fully ordered increment of wr_seq): the
+ *   writer's unpublishing stores are visible before the new wr_seq is.
+ * - R1 (smr_enter(), store to the slot then smp_mb()): the slot store is
+ *   visible before the section's loads.  Pairs with S2.
+ * - S2 (smr_scan(), smp_mb() before reading the slots): pairs with R1.
+ *   Store-buffering: either the poller sees the reader's slot, or the
+ *   reader sees every store made before the poller's goal was handed out.
+ * - R2 (smr_leave(), store-release of SMR_SEQ_INVALID): the section's
+ *   loads are complete before the slot reads idle.  Pairs with S3.
+ * - S3 (smr_scan_slot(), load-acquire of the slot): once idle is
+ *   observed, the caller's frees are ordered after the reader's loads.
+ * - S1 (smr_poll(), load-acquire of rd_seq; pairs with the release
+ *   cmpxchg that publishes rd_seq in smr_scan()): a poll satisfied by
+ *   rd_seq alone inherits the S3 ordering of the scan that moved it.
+ * - D (smr_deferred_advance(), smp_mb() before reading wr_seq): the
+ *   caller's stores are visible before whichever increment later makes
+ *   wr_seq reach the deferred goal.
+ * - L1 (smr_tick_fn(), smp_mb() on every CPU's tick): lazy readers store
+ *   their slot without a fence; the next tick on their CPU publishes it.
+ *   Lazy goals are two clock steps ahead and the lazy clock steps at most
+ *   once per jiffy, so every running CPU has taken a tick interrupt
+ *   between the goal being handed out and being reached.
+ *
+ * A reader may load wr_seq, be delayed, and store a value older than a
+ * rd_seq that a poller meanwhile computed while the slot looked idle.
+ * The reader is still safe (S2/R1 above), and a later scan clamps such a
+ * stale slot to rd_seq so that the read hand never moves backwards.
+ *
+ * Wrap.  Sequences are unsigned long and compared by signed difference.
+ * smr_advance() keeps wr_seq - rd_seq below a quarter of the space by
+ * waiting for readers when it gets that far (advance_wait in debugfs),
+ * and a goal found more than two steps ahead of wr_seq must have been
+ * held across a wrap: it expired long ago and polls as reached.
+ */
+
+static bool wrap_test;
+module_param(wrap_test, bool, 0444);
+MODULE_PARM_DESC(wrap_test,
+		 "Start clocks just before the wrap with a huge step (testing)");
+
+static unsigned int tick_ms = 4;
+module_param(tick_ms, uint, 0444);
+MODULE_PARM_DESC(tick_ms, "Period of the per-cpu smr tick in ms (1-1000)");
+
+#define SMR_LAZY_GRACE		2	/* clock steps between a lazy goal and now */
+#define SMR_DEFERRED_DEFAULT	8	/* SMR_DEFERRED without an explicit limit */
+#define SMR_FLAGS_VALID		(SMR_LAZY | SMR_DEFERRED | \
+				 (SMR_DEFERRED_MAX << SMR_DEFERRED_SHIFT))
+
+struct smr_clock_params smr_clock_params __read_mostly;
+
+static unsigned long smr_tick_period __read_mostly;	/* jiffies */
+static enum cpuhp_state smr_cpuhp_state;
+static struct workqueue_struct *smr_wq;
+
+/* Every live domain, for the tick; RCU-protected for smr_tick_fn(). */
+static LIST_HEAD(smr_domains);
+static DEFINE_MUTEX(smr_domains_lock);
+
+static void smr_clock_params_init(bool wrap)
+{
+	struct smr_clock_params *p = &smr_clock_params;
+
+	if (!wrap) {
+		p->inc = SMR_SEQ_INC;
+		p->init = SMR_SEQ_INIT;
+		p->max_delta = ULONG_MAX / 4;
+		p->max_advance = p->max_delta - 1024 * p->inc;
+		return;
+	}
+	/*
+	 * 1024 steps per trip around the space, starting 64 steps before
+	 * the wrap; the guard allows 32 steps between the hands.  The step
+	 * is a multiple of 4 so that every sequence stays 2 mod 4.
+	 */
+	p->inc = 1UL << (BITS_PER_LONG - 10);
+	p->init = SMR_SEQ_INIT - 64 * p->inc;
+	p->max_delta = 32 * p->inc;
+	p->max_advance = 16 * p->inc;
+}
+
+static inline void smr_stat_inc(struct smr *smr, enum smr_stat stat)
+{
+	this_cpu_inc(smr->pcpu->stats[stat]);
+}
+
+static inline bool smr_seq_valid(unsigned long seq)
+{
+	return (seq & 3) == (SMR_SEQ_INIT & 3);
+}
+
+static void smr_misuse(struct smr *smr)
+{
+	smr_stat_inc(smr, SMR_STAT_MISUSE);
+}
+
+/* ---- Reader slow paths ------------------------------------------------ */
+
+/**
+ * __smr_enter_slow() - smr_enter() when the fast path does not apply
+ * @smr: the domain
+ * @pcpu: this CPU's state, preemption disabled
+ * @ctx: the context level
+ *
+ * Either this context re-entered a section (a bug: keep the outer, older
+ * sequence and nest, so the outer smr_leave() ends the section), or
+ * smr_lazy_enter() was used on a domain that is not lazy (a bug: enter
+ * with the fence, which is always safe).
+ */
+void __smr_enter_slow(struct smr *smr, struct smr_pcpu *pcpu, unsigned int ctx)
+{
+	if (READ_ONCE(pcpu->rd_seq[ctx]) != SMR_SEQ_INVALID) {
+		WARN_ONCE(1, "smr: %s: section entered twice\n", smr->name);
+		smr_misuse(smr);
+		pcpu->nest[ctx]++;
+		return;
+	}
+	WARN_ONCE(1, "smr: %s: smr_lazy_enter() on a domain that is not lazy\n",
+		  smr->name);
+	smr_misuse(smr);
+	/* R1: as in __smr_enter(); pairs with S2 in smr_scan(). */
+	smp_store_mb(pcpu->rd_seq[ctx], atomic_long_read(&smr->clock.wr_seq));
+}
+EXPORT_SYMBOL_GPL(__smr_enter_slow);
+
+/**
+ * __smr_leave_slow() - smr_leave() when the fast path does not apply
+ * @smr: the domain
+ * @pcpu: this CPU's state
+ * @ctx: the context level
+ *
+ * Return: true if the caller must re-enable preemption (the leave matched
+ * a nested enter), false if the leave had no matching enter (a bug that
+ * is reported and ignored).
+ */
+bool __smr_leave_slow(struct smr *smr, struct smr_pcpu *pcpu, unsigned int ctx)
+{
+	if (pcpu->nest[ctx]) {
+		pcpu->nest[ctx]--;
+		smr_lock_release(smr);
+		return true;
+	}
+	WARN_ONCE(1, "smr: %s: smr_leave() without smr_enter()\n", smr->name);
+	smr_misuse(smr);
+	return false;
+}
+EXPORT_SYMBOL_GPL(__smr_leave_slow);
+
+/* ---- Clock ------------------------------------------------------------ */
+
+/*
+ * Bring a lazy clock up to date with jiffies: one step per jiffy elapsed,
+ * at most SMR_LAZY_GRACE at once after an idle period, and never past the
+ * wrap guard.
+ */
+static void smr_lazy_tick(struct smr *smr)
+{
+	struct smr_clock *clk = &smr->clock;
+	unsigned long now = jiffies, flags, wr, rd, steps;
+	long elapsed;
+
+	/* Pairs with the smp_store_release() below. */
+	if (smp_load_acquire(&clk->lazy_jiffies) == now)
+		return;
+
+	raw_spin_lock_irqsave(&smr->lazy_lock, flags);
+	elapsed = (long)(now - clk->lazy_jiffies);
+	if (elapsed > 0) {
+		steps = min_t(unsigned long, elapsed, SMR_LAZY_GRACE);
+		wr = atomic_long_read(&clk->wr_seq) + steps * smr_clock_params.inc;
+		rd = atomic_long_read(&clk->rd_seq);
+		if (SMR_SEQ_DELTA(wr, rd) < (long)smr_clock_params.max_delta) {
+			atomic_long_set(&clk->wr_seq, wr);
+			smr_stat_inc(smr, SMR_STAT_LAZY_TICK);
+		}
+		/*
+		 * Publish the new wr_seq before the jiffies stamp, so that a
+		 * caller that sees the stamp current reads a current clock.
+		 */
+		smp_store_release(&clk->lazy_jiffies, now);
+	}
+	raw_spin_unlock_irqrestore(&smr->lazy_lock, flags);
+}
+
+static bool __smr_poll(struct smr *smr, unsigned long goal, bool wait);
+
+static unsigned long smr_default_advance(struct smr *smr)
+{
+	const struct smr_clock_params *p = &smr_clock_params;
+	unsigned long goal, rd;
+
+	/* Read rd_seq first so that it is certainly behind the goal. */
+	rd = atomic_long_read(&smr->clock.rd_seq);
+	/*
+	 * W: fully ordered; the caller's stores are visible before the new
+	 * wr_seq.  Pairs with R1 (readers that load the new value) and S2.
+	 */
+	goal = atomic_long_add_return(p->inc, &smr->clock.wr_seq);
+	smr_stat_inc(smr, SMR_STAT_ADVANCE);
+
+	if (unlikely(SMR_SEQ_DELTA(goal, rd) >= (long)p->max_delta)) {
+		smr_stat_inc(smr, SMR_STAT_ADVANCE_WAIT);
+		__smr_poll(smr, goal - p->max_advance, true);
+	}
+	return goal;
+}
+
+static unsigned long smr_lazy_advance(struct smr *smr)
+{
+	smr_lazy_tick(smr);
+	/*
+	 * Lazy W: the caller's stores before the clock read, as in
+	 * smr_default_advance(); readers are covered by L1 and the grace.
+	 */
+	smp_mb();
+	smr_stat_inc(smr, SMR_STAT_ADVANCE);
+	return atomic_long_read(&smr->clock.wr_seq) +
+	       SMR_LAZY_GRACE * smr_clock_params.inc;
+}
+
+/**
+ * smr_current() - the current value of the write hand
+ * @smr: the domain
+ *
+ * Return: wr_seq.  A goal equal to it is reached once every reader that
+ * is inside a section now has left.
+ */
+unsigned long smr_current(struct smr *smr)
+{
+	if (WARN_ON_ONCE(!smr))
+		return SMR_SEQ_INIT;
+	return atomic_long_read(&smr->clock.wr_seq);
+}
+EXPORT_SYMBOL_GPL(smr_current);
+
+/**
+ * smr_deferred_advance() - take a goal without moving the clock
+ * @smr: the domain
+ *
+ * Return: the goal the next step of the clock will reach.  Stores before
+ * the call are covered by it.  The clock moves when someone calls
+ * smr_deferred_advance_commit() with it, smr_advance(), or smr_wait().
+ * smr_poll() alone never reaches an uncommitted goal.
+ *
+ * Context: any context except NMI.
+ */
+unsigned long smr_deferred_advance(struct smr *smr)
+{
+	if (WARN_ON_ONCE(!smr))
+		return SMR_SEQ_INIT;
+	smr_stat_inc(smr, SMR_STAT_DEFERRED);
+	/*
+	 * D: the caller's stores are visible before whichever increment
+	 * makes wr_seq reach the returned goal (an increment that reads the
+	 * value we read here, or a later one).  Pairs with R1 and S2.
+	 */
+	smp_mb();
+	return atomic_long_read(&smr->clock.wr_seq) + smr_clock_params.inc;
+}
+EXPORT_SYMBOL_GPL(smr_deferred_advance);
+
+/* Move wr_seq to @goal if it is exactly one step behind it. */
+static unsigned long smr_commit(struct smr *smr, unsigned long goal)
+{
+	unsigned long wr = atomic_long_read(&smr->clock.wr_seq);
+
+	/*
+	 * Fully ordered like W.  On failure someone else stepped the
+	 * clock from goal - inc, which reaches the goal just as well.
+	 */
+	if (SMR_SEQ_LT(wr, goal) &&
+	    atomic_long_try_cmpxchg(&smr->clock.wr_seq, &wr, goal)) {
+		smr_stat_inc(smr, SMR_STAT_ADVANCE);
+		return goal;
+	}
+	return wr;
+}
+
+/**
+ * smr_deferred_advance_commit() - make the clock reach a deferred goal
+ * @smr: the domain
+ * @goal: a goal returned by smr_deferred_advance()
+ *
+ * Context: any context except NMI.
+ */
+void smr_deferred_advance_commit(struct smr *smr, unsigned long goal)
+{
+	if (WARN_ON_ONCE(!smr || !smr_seq_valid(goal)))
+		return;
+	smr_commit(smr, goal);
+}
+EXPORT_SYMBOL_GPL(smr_deferred_advance_commit);
+
+/**
+ * smr_advance() - step the write hand and return a goal
+ * @smr: the domain
+ *
+ * Everything the caller stored before this call (typically unpublishing
+ * an object) is seen by every reader whose section starts after the
+ * returned goal is reached; once smr_poll() returns true for the goal, no
+ * reader can still hold what was unpublished.
+ *
+ * Lazy domains return a goal two ticks in the future without a shared
+ * write; SMR_DEFERRED domains step the shared clock only every Nth call
+ * on a CPU and otherwise behave as smr_deferred_advance().
+ *
+ * May wait for readers when the write hand gets a quarter of the sequence
+ * space ahead of the read hand (never in practice with 64-bit sequences,
+ * within seconds with wrap_test).
+ *
+ * Context: any context except NMI.  Allowed inside a section.
+ * Return: the goal.
+ */
+unsigned long smr_advance(struct smr *smr)
+{
+	struct smr_pcpu *pcpu;
+	bool defer;
+
+	if (WARN_ON_ONCE(!smr))
+		return SMR_SEQ_INIT;
+	if (smr->flags & SMR_LAZY)
+		return smr_lazy_advance(smr);
+	if (smr->flags & SMR_DEFERRED) {
+		pcpu = get_cpu_ptr(smr->pcpu);
+		defer = ++pcpu->deferred < smr->deferred_limit;
+		if (!defer)
+			pcpu->deferred = 0;
+		put_cpu_ptr(smr->pcpu);
+		if (defer)
+			return smr_deferred_advance(smr);
+	}
+	return smr_default_advance(smr);
+}
+EXPORT_SYMBOL_GPL(smr_advance);
+
+/* ---- Poll and wait ---------------------------------------------------- */
+
+/*
+ * Read one reader slot.  Returns SMR_SEQ_INVALID for an idle slot, else
+ * the sequence the reader holds (clamped to @rd, see the DOC above).
+ * When @wait, spin until the slot is idle or reaches @goal; a slot of this
+ * CPU at or below the caller's own context cannot move while we spin, so
+ * it is reported as reaching the goal (the caller has been warned).
+ */
+static unsigned long smr_scan_slot(struct smr *smr, struct smr_pcpu *pcpu,
+				   unsigned int ctx, bool self,
+				   unsigned long rd, unsigned long goal, bool wait)
+{
+	unsigned long seq;
+
+	for (;;) {
+		/* S3: pairs with R2 in smr_leave(). */
+		seq = smp_load_acquire(&pcpu->rd_seq[ctx]);
+		if (seq == SMR_SEQ_INVALID)
+			return seq;
+		if (SMR_SEQ_LT(seq, rd))
+			seq = rd;
+		if (SMR_SEQ_LEQ(goal, seq) || !wait)
+			return seq;
+		if (self && ctx <= interrupt_context_level()) {
+			WARN_ONCE(ctx < interrupt_context_level(),
+				  "smr: %s: wait from an interrupt would deadlock on the section it interrupted\n",
+				  smr->name);
+			smr_misuse(smr);
+			return goal;
+		}
+		cpu_relax();
+	}
+}
+
+/*
+ * Scan every CPU's slots for the oldest sequence still held and move
+ * rd_seq up to it.  All possible CPUs are scanned: an offline CPU's slots
+ * are idle (smr_cpu_offline() makes sure), so it never holds the clock
+ * back, and a CPU coming online cannot be missed.  Returns the new
+ * rd_seq.  Preemption is disabled by the caller.
+ */
+static unsigned long smr_scan(struct smr *smr, unsigned long rd,
+			      unsigned long wr, unsigned long goal, bool wait)
+{
+	unsigned long min = wr, seq;
+	unsigned int ctx;
+	int cpu, self = smp_processor_id();
+
+	smr_stat_inc(smr, SMR_STAT_POLL_SCAN);
+	/* S2: pairs with R1 in smr_enter(). */
+	smp_mb();
+	for_each_possible_cpu(cpu) {
+		struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
+
+		for (ctx = 0; ctx < SMR_CTX_NR; ctx++) {
+			seq = smr_scan_slot(smr, pcpu, ctx, cpu == self, rd,
+					    goal, wait);
+			if (seq != SMR_SEQ_INVALID)
+				min = smr_seq_min(min, seq);
+		}
+	}
+
+	rd = atomic_long_read(&smr->clock.rd_seq);
+	/* Release: pairs with S1 in __smr_poll(). */
+	while (SMR_SEQ_GT(min, rd) &&
+	       !atomic_long_try_cmpxchg_release(&smr->clock.rd_seq, &rd, min))
+		;
+	return smr_seq_max(min, rd);
+}
+
+/*
+ * The body of smr_poll() and smr_wait().  Preemption stays disabled so
+ * that a poller cannot sleep across a wrap of the clock (ABA).
+ */
+static bool __smr_poll(struct smr *smr, unsigned long goal, bool wait)
+{
+	unsigned long rd, wr;
+	bool lazy = smr->flags & SMR_LAZY;
+	bool met = true;
+	long delta;
+
+	if (WARN_ON_ONCE(!smr_seq_valid(goal))) {
+		smr_misuse(smr);
+		goal = atomic_long_read(&smr->clock.wr_seq);
+	}
+
+	preempt_disable();
+	smr_stat_inc(smr, SMR_STAT_POLL);
+	if (lazy)
+		smr_lazy_tick(smr);
+
+	/* S1: pairs with the release cmpxchg in smr_scan(). */
+	rd = atomic_long_read_acquire(&smr->clock.rd_seq);
+	if (SMR_SEQ_LEQ(goal, rd))
+		goto out;
+
+	/* Read wr_seq after rd_seq: wr_seq is then not behind rd_seq. */
+	wr = atomic_long_read_acquire(&smr->clock.wr_seq);
+	delta = SMR_SEQ_DELTA(goal, wr);
+
+	/* A goal up to two steps ahead is deferred or lazy, not yet due. */
+	if (delta > 0 && delta <= (long)(SMR_LAZY_GRACE * smr_clock_params.inc)) {
+		if (!wait) {
+			met = false;
+			goto out;
+		}
+		if (lazy) {
+			while (SMR_SEQ_GT(goal, wr)) {
+				cpu_relax();
+				smr_lazy_tick(smr);
+				wr = atomic_long_read_acquire(&smr->clock.wr_seq);
+			}
+		} else {
+			wr = smr_commit(smr, goal);
+		}
+		delta = 0;
+	}
+
+	/* Further ahead: held across a wrap, so long expired. */
+	if (delta > 0)
+		goto out;
+
+	rd = smr_scan(smr, rd, wr, goal, wait);
+	met = SMR_SEQ_LEQ(goal, rd);
+out:
+	if (!met)
+		smr_stat_inc(smr, SMR_STAT_POLL_FAIL);
+	preempt_enable();
+	return met;
+}
+
+/**
+ * smr_poll() - has every reader observed @goal?
+ * @smr: the domain
+ * @goal: a goal from smr_advance() or smr_deferred_advance()
+ *
+ * Never blocks.  Usually answers from rd_seq alone; otherwise scans every
+ * CPU's slots once (O(nr_cpu_ids)) and moves rd_seq forward.  Goals held
+ * for so long that the clock wrapped past them poll as reached.
+ *
+ * Context: any context except NMI, including inside a section (a section
+ * of the caller keeps the goal from being reached).
+ * Return: true if memory unpublished before @goal was handed out may be
+ * reused.
+ */
+bool smr_poll(struct smr *smr, unsigned long goal)
+{
+	if (WARN_ON_ONCE(!smr))
+		return false;
+	return __smr_poll(smr, goal, false);
+}
+EXPORT_SYMBOL_GPL(smr_poll);
+
+/**
+ * smr_wait() - spin until every reader has observed @goal
+ * @smr: the domain
+ * @goal: a goal from smr_advance() or smr_deferred_advance()
+ *
+ * Busy-waits for the readers that hold an older sequence to leave (they
+ * are non-preemptible, so this is short) and commits deferred goals.  On
+ * lazy domains it spins until the tick has moved the clock far enough
+ * (up to two jiffies), so it must not be called with interrupts disabled
+ * there.  Waiting inside a section of @smr would wait for itself: it
+ * warns, and then waits for every other reader only.
+ *
+ * Context: task or softirq context, preemption may be disabled.
+ */
+void smr_wait(struct smr *smr, unsigned long goal)
+{
+	if (WARN_ON_ONCE(!smr))
+		return;
+	if (WARN_ONCE(smr_entered(smr), "smr: %s: wait inside a section\n",
+		      smr->name))
+		smr_misuse(smr);
+	smr_stat_inc(smr, SMR_STAT_WAIT);
+	__smr_poll(smr, goal, true);
+}
+EXPORT_SYMBOL_GPL(smr_wait);
+
+/**
+ * smr_synchronize() - wait until every current reader has left
+ * @smr: the domain
+ *
+ * Advances the clock and waits for the goal, sleeping between polls on
+ * lazy domains.  Called inside a section it warns and, instead of waiting
+ * for itself, waits for every other reader without sleeping.
+ *
+ * Context: task context, may sleep.
+ */
+void smr_synchronize(struct smr *smr)
+{
+	unsigned long goal;
+
+	if (WARN_ON_ONCE(!smr))
+		return;
+	smr_stat_inc(smr, SMR_STAT_SYNCHRONIZE);
+	if (WARN_ONCE(smr_entered(smr),
+		      "smr: %s: synchronize inside a section\n", smr->name)) {
+		smr_misuse(smr);
+		__smr_poll(smr, smr_advance(smr), true);
+		return;
+	}
+	might_sleep();
+	goal = smr_advance(smr);
+	if (!(smr->flags & SMR_LAZY)) {
+		__smr_poll(smr, goal, true);
+		return;
+	}
+	while (!smr_poll(smr, goal))
+		schedule_timeout_uninterruptible(1);
+}
+EXPORT_SYMBOL_GPL(smr_synchronize);
+
+/* ---- Per-cpu tick ----------------------------------------------------- */
+
+/**
+ * struct smr_tick - the per-cpu timer standing in for the scheduler tick
+ * @timer: pinned, deferrable: it never wakes an idle CPU.
+ * @armed: cleared before the timer is stopped so that it does not re-arm.
+ */
+struct smr_tick {
+	struct timer_list timer;
+	bool armed;
+};
+
+static DEFINE_PER_CPU(struct smr_tick, smr_ticks);
+
+static void smr_tick_domain(struct smr *smr)
+{
+	unsigned long rd, wr;
+
+	if (!(smr->flags & SMR_LAZY))
+		return;
+	smr_lazy_tick(smr);
+	/* Let the read hand follow, so the wrap guard never stops the clock. */
+	rd = atomic_long_read_acquire(&smr->clock.rd_seq);
+	wr = atomic_long_read_acquire(&smr->clock.wr_seq);
+	if (rd != wr)
+		smr_scan(smr, rd, wr, wr, false);
+}
+
+static void smr_tick_fn(struct timer_list *t)
+{
+	struct smr_tick *tick = from_timer(tick, t, timer);
+	struct smr *smr;
+
+	/* L1: publish this CPU's lazy reader slots; pairs with S2. */
+	smp_mb();
+	rcu_read_lock();
+	list_for_each_entry_rcu(smr, &smr_domains, node)
+		smr_tick_domain(smr);
+	rcu_read_unlock();
+
+	if (READ_ONCE(tick->armed))
+		mod_timer(t, jiffies + smr_tick_period);
+}
+
+static int smr_cpu_online(unsigned int cpu)
+{
+	struct smr_tick *tick = per_cpu_ptr(&smr_ticks, cpu);
+
+	timer_setup(&tick->timer, smr_tick_fn, TIMER_PINNED | TIMER_DEFERRABLE);
+	WRITE_ONCE(tick->armed, true);
+	tick->timer.expires = jiffies + smr_tick_period;
+	add_timer_on(&tick->timer, cpu);
+	return 0;
+}
+
+static int smr_cpu_offline(unsigned int cpu)
+{
+	struct smr_tick *tick = per_cpu_ptr(&smr_ticks, cpu);
+	struct smr *smr;
+	unsigned int ctx;
+
+	WRITE_ONCE(tick->armed, false);
+	timer_delete_sync(&tick->timer);
+
+	/*
+	 * Runs on the dying CPU in the hotplug thread: no section of this
+	 * CPU can be open, so its slots are idle and stay idle while the CPU
+	 * is offline.  Make sure of it rather than assume it.
+	 */
+	mutex_lock(&smr_domains_lock);
+	list_for_each_entry(smr, &smr_domains, node) {
+		struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
+
+		for (ctx = 0; ctx < SMR_CTX_NR; ctx++) {
+			if (WARN_ON_ONCE(READ_ONCE(pcpu->rd_seq[ctx]) !=
+					 SMR_SEQ_INVALID))
+				/* R2 on behalf of the lost reader; pairs with S3. */
+				smp_store_release(&pcpu->rd_seq[ctx],
+						  SMR_SEQ_INVALID);
+		}
+	}
+	mutex_unlock(&smr_domains_lock);
+	return 0;
+}
+
+/* ---- Domains ---------------------------------------------------------- */
+
+static bool smr_readers_inside(struct smr *smr)
+{
+	unsigned int ctx;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		for (ctx = 0; ctx < SMR_CTX_NR; ctx++)
+			if (READ_ONCE(per_cpu_ptr(smr->pcpu, cpu)->rd_seq[ctx]) !=
+			    SMR_SEQ_INVALID)
+				return true;
+	return false;
+}
+
+static unsigned int smr_deferred_limit(unsigned long flags)
+{
+	unsigned int limit = flags >> SMR_DEFERRED_SHIFT;
+
+	if (!(flags & SMR_DEFERRED))
+		return 0;
+	return limit ? limit : SMR_DEFERRED_DEFAULT;
+}
+
+static int smr_domain_check(unsigned long flags, const char *name)
+{
+	if (!name || !*name) {
+		pr_err("smr_domain_create: a name is required\n");
+		return -EINVAL;
+	}
+	if (flags & ~SMR_FLAGS_VALID) {
+		pr_err("%s: unknown flags %#lx\n", name, flags & ~SMR_FLAGS_VALID);
+		return -EINVAL;
+	}
+	if ((flags & SMR_LAZY) && (flags & SMR_DEFERRED)) {
+		pr_err("%s: SMR_LAZY and SMR_DEFERRED exclude each other\n", name);
+		return -EINVAL;
+	}
+	if (!(flags & SMR_DEFERRED) && (flags >> SMR_DEFERRED_SHIFT)) {
+		pr_err("%s: a deferred limit needs SMR_DEFERRED\n", name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Unregister the domain, wait until no reader is inside, free it.  Called
+ * by smr_domain_free(), or by a worker when that was called (wrongly)
+ * from inside a section of the domain.
+ */
+static void smr_domain_release(struct smr *smr)
+{
+	mutex_lock(&smr_domains_lock);
+	list_del_rcu(&smr->node);
+	mutex_unlock(&smr_domains_lock);
+	smr_debugfs_remove(smr);
+	/* smr_tick_fn() may still be looking at the domain. */
+	synchronize_rcu();
+
+	while (smr_readers_inside(smr))
+		schedule_timeout_uninterruptible(1);
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	lockdep_unregister_key(&smr->dep_key);
+#endif
+	free_percpu(smr->pcpu);
+	kfree(smr);
+}
+
+static void smr_domain_free_work(struct work_struct *work)
+{
+	smr_domain_release(container_of(work, struct smr, free_work));
+}
+
+/**
+ * smr_domain_create() - create an SMR domain
+ * @flags: SMR_NONE, SMR_LAZY, SMR_DEFERRED or SMR_DEFERRED_LIMIT(n)
+ * @name: name for debugfs and messages (copied, SMR_NAME_MAX at most)
+ *
+ * Domains are not cheap (per-cpu state, a debugfs directory, work for the
+ * tick): create few, at the granularity of a subsystem.
+ *
+ * Context: task context, may sleep.
+ * Return: the domain, or NULL on bad arguments or allocation failure.
+ */
+struct smr *smr_domain_create(unsigned long flags, const char *name)
+{
+	struct smr *smr;
+
+	might_sleep();
+	if (smr_domain_check(flags, name))
+		return NULL;
+
+	smr = kzalloc(sizeof(*smr), GFP_KERNEL);
+	if (!smr)
+		return NULL;
+	smr->pcpu = alloc_percpu(struct smr_pcpu);
+	if (!smr->pcpu) {
+		kfree(smr);
+		return NULL;
+	}
+	smr->flags = flags;
+	smr->deferred_limit = smr_deferred_limit(flags);
+	strscpy(smr->name, name, sizeof(smr->name));
+	atomic_long_set(&smr->clock.wr_seq, smr_clock_params.init);
+	atomic_long_set(&smr->clock.rd_seq, smr_clock_params.init);
+	smr->clock.lazy_jiffies = jiffies;
+	raw_spin_lock_init(&smr->lazy_lock);
+	INIT_WORK(&smr->free_work, smr_domain_free_work);
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	lockdep_register_key(&smr->dep_key);
+	lockdep_init_map(&smr->dep_map, smr->name, &smr->dep_key, 0);
+#endif
+
+	smr_debugfs_add(smr);
+	mutex_lock(&smr_domains_lock);
+	list_add_tail_rcu(&smr->node, &smr_domains);
+	mutex_unlock(&smr_domains_lock);
+	return smr;
+}
+EXPORT_SYMBOL_GPL(smr_domain_create);
+
+/**
+ * smr_domain_free() - destroy a domain created by smr_domain_create()
+ * @smr: the domain, or NULL (ignored)
+ *
+ * The caller must have reclaimed everything it deferred on the domain.
+ * A reader still inside a section is a bug: it warns, and the memory is
+ * released only once every reader has left.  When called from inside a
+ * section of @smr the whole teardown is handed to a worker.
+ *
+ * Context: task context, may sleep (unless inside a section, a bug).
+ */
+void smr_domain_free(struct smr *smr)
+{
+	if (!smr)
+		return;
+	if (WARN_ONCE(smr_entered(smr),
+		      "smr: %s: domain freed inside its own section\n",
+		      smr->name)) {
+		smr_misuse(smr);
+		queue_work(smr_wq, &smr->free_work);
+		return;
+	}
+	might_sleep();
+	WARN_ONCE(smr_readers_inside(smr),
+		  "smr: %s: domain freed with readers inside\n", smr->name);
+	smr_domain_release(smr);
+}
+EXPORT_SYMBOL_GPL(smr_domain_free);
+
+/* ---- Module ----------------------------------------------------------- */
+
+static int __init smr_params_check(void)
+{
+	if (tick_ms < 1 || tick_ms > 1000) {
+		pr_err("tick_ms=%u is out of range (1-1000)\n", tick_ms);
+		return -EINVAL;
+	}
+	smr_tick_period = max(msecs_to_jiffies(tick_ms), 1UL);
+	return 0;
+}
+
+static int __init smr_init(void)
+{
+	int ret;
+
+	ret = smr_params_check();
+	if (ret)
+		return ret;
+	smr_clock_params_init(wrap_test);
+
+	smr_wq = alloc_workqueue("smr", WQ_UNBOUND, 0);
+	if (!smr_wq)
+		return -ENOMEM;
+	smr_debugfs_init();
+
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "smr:tick",
+				smr_cpu_online, smr_cpu_offline);
+	if (ret < 0) {
+		smr_debugfs_exit();
+		destroy_workqueue(smr_wq);
+		return ret;
+	}
+	smr_cpuhp_state = ret;
+	pr_info("loaded: tick %u ms%s\n", tick_ms,
+		wrap_test ? ", wrap test clock" : "");
+	return 0;
+}
+
+static void __exit smr_exit(void)
+{
+	cpuhp_remove_state(smr_cpuhp_state);
+	/* Domains freed while readers were inside finish here. */
+	destroy_workqueue(smr_wq);
+	WARN(!list_empty(&smr_domains),
+	     "smr: unloading with domains still registered\n");
+	smr_debugfs_exit();
+}
+
+module_init(smr_init);
+module_exit(smr_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Safe memory reclamation with global unbounded sequences");

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * debugfs view of SMR domains: /sys/kernel/debug/smr/<domain>/{stats,clock}
+ *
+ * stats: the per-cpu event counters of a domain, summed over all CPUs.
+ * clock: both hands of the clock and every online CPU's reader slots.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "smr_internal.h"
+
+static struct dentry *smr_debugfs_root;
+
+static const char * const smr_stat_names[SMR_STAT_NR] = {
+	[SMR_STAT_ADVANCE]	= "advance",
+	[SMR_STAT_ADVANCE_WAIT]	= "advance_wait",
+	[SMR_STAT_DEFERRED]	= "deferred",
+	[SMR_STAT_POLL]		= "poll",
+	[SMR_STAT_POLL_SCAN]	= "poll_scan",
+	[SMR_STAT_POLL_FAIL]	= "poll_fail",
+	[SMR_STAT_WAIT]		= "wait",
+	[SMR_STAT_SYNCHRONIZE]	= "synchronize",
+	[SMR_STAT_LAZY_TICK]	= "lazy_tick",
+	[SMR_STAT_MISUSE]	= "misuse",
+};
+
+static const char * const smr_ctx_names[SMR_CTX_NR] = {
+	[SMR_CTX_TASK]		= "task",
+	[SMR_CTX_SOFTIRQ]	= "softirq",
+	[SMR_CTX_HARDIRQ]	= "hardirq",
+	[SMR_CTX_NMI]		= "nmi",
+};
+
+static int stats_show(struct seq_file *m, void *unused)
+{
+	struct smr *smr = m->private;
+	unsigned int i;
+
+	for (i = 0; i < SMR_STAT_NR; i++)
+		seq_printf(m, "%-14s %lu\n", smr_stat_names[i],
+			   smr_stat_sum(smr, i));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+/* Sequences are shown relative to the start so that they stay readable. */
+static long smr_steps(unsigned long seq)
+{
+	return SMR_SEQ_DELTA(seq, smr_clock_params.init) /
+	       (long)smr_clock_params.inc;
+}
+
+static void clock_show_cpu(struct seq_file *m, struct smr *smr, int cpu)
+{
+	struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
+	unsigned long seq;
+	unsigned int ctx;
+	bool idle = true;
+
+	seq_printf(m, "cpu%-4d", cpu);
+	for (ctx = 0; ctx < SMR_CTX_NR; ctx++) {
+		seq = READ_ONCE(pcpu->rd_seq[ctx]);
+		if (seq == SMR_SEQ_INVALID)
+			continue;
+		seq_printf(m, " %s=%#lx", smr_ctx_names[ctx], seq);
+		idle = false;
+	}
+	seq_puts(m, idle ? " idle\n" : "\n");
+}
+
+static int clock_show(struct seq_file *m, void *unused)
+{
+	struct smr *smr = m->private;
+	unsigned long wr = atomic_long_read(&smr->clock.wr_seq);
+	unsigned long rd = atomic_long_read(&smr->clock.rd_seq);
+	int cpu;
+
+	seq_printf(m, "wr_seq  %#lx (step %ld)\n", wr, smr_steps(wr));
+	seq_printf(m, "rd_seq  %#lx (step %ld)\n", rd, smr_steps(rd));
+	seq_printf(m, "pending %ld steps\n",
+		   SMR_SEQ_DELTA(wr, rd) / (long)smr_clock_params.inc);
+	seq_printf(m, "flags   %#lx\n", smr->flags);
+	for_each_online_cpu(cpu)
+		clock_show_cpu(m, smr, cpu);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(clock);
+
+/**
+ * smr_debugfs_add() - create /sys/kernel/debug/smr/<name>/
+ * @smr: the new domain
+ *
+ * A domain whose directory cannot be created (debugfs off, or a name
+ * already taken) works all the same, without files.
+ */
+void smr_debugfs_add(struct smr *smr)
+{
+	struct dentry *dir;
+
+	dir = debugfs_create_dir(smr->name, smr_debugfs_root);
+	if (IS_ERR(dir)) {
+		pr_info("%s: no debugfs directory (%ld)\n", smr->name,
+			PTR_ERR(dir));
+		return;
+	}
+	smr->debugfs = dir;
+	debugfs_create_file("stats", 0444, dir, smr, &stats_fops);
+	debugfs_create_file("clock", 0444, dir, smr, &clock_fops);
+}
+
+/**
+ * smr_debugfs_remove() - remove a domain's directory
+ * @smr: the domain
+ *
+ * Waits for readers of the files to finish, so the domain may be freed
+ * right after.
+ */
+void smr_debugfs_remove(struct smr *smr)
+{
+	debugfs_remove_recursive(smr->debugfs);
+	smr->debugfs = NULL;
+}
+
+/** smr_debugfs_init() - create /sys/kernel/debug/smr */
+void smr_debugfs_init(void)
+{
+	smr_debugfs_root = debugfs_create_dir("smr", NULL);
+}
+
+/** smr_debugfs_exit() - remove /sys/kernel/debug/smr */
+void smr_debugfs_exit(void)
+{
+	debugfs_remove_recursive(smr_debugfs_root);
+}

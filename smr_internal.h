@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the files of smr.ko share and consumers must not see.
+ */
+#ifndef _SMR_INTERNAL_H
+#define _SMR_INTERNAL_H
+
+#include "smr.h"
+
+/**
+ * struct smr_clock_params - the clock's step and its wrap guard
+ * @inc: distance between two consecutive goals.
+ * @init: value both hands start at.
+ * @max_delta: smr_advance() waits once wr_seq would run this far ahead
+ *	of rd_seq, so that SMR_SEQ_*() comparisons never span half the space.
+ * @max_advance: how far ahead of the new goal rd_seq must then be pushed.
+ *
+ * Fixed at module load: the wrap_test parameter shrinks the space a goal
+ * may span to a few thousand steps so that tests cross the wrap quickly.
+ */
+struct smr_clock_params {
+	unsigned long inc;
+	unsigned long init;
+	unsigned long max_delta;
+	unsigned long max_advance;
+};
+
+extern struct smr_clock_params smr_clock_params;
+
+/* smr_debugfs.c */
+void smr_debugfs_init(void);
+void smr_debugfs_exit(void);
+void smr_debugfs_add(struct smr *smr);
+void smr_debugfs_remove(struct smr *smr);
+
+#endif /* _SMR_INTERNAL_H */

@@ -1,0 +1,733 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suites for smr.ko.
+ *
+ * Built as its own module and linked against smr.ko's exports exactly as a
+ * consumer module would be.  Every suite also passes with smr.ko loaded
+ * with wrap_test=1, where the clock crosses the wrap every 1024 steps.
+ * Cases that need a second CPU skip on uniprocessor kernels (UML).
+ */
+
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+
+#include "smr.h"
+
+/* Bound for loops that wait for the tick: generous, never a timing check. */
+#define SMR_TEST_TICK_WAIT_MS	10000
+
+static unsigned long clock_step(struct smr *smr)
+{
+	/* A deferred goal is exactly one step ahead of the clock. */
+	return smr_deferred_advance(smr) - smr_current(smr);
+}
+
+static unsigned long rd_seq(struct smr *smr)
+{
+	return atomic_long_read(&smr->clock.rd_seq);
+}
+
+static unsigned long wr_seq(struct smr *smr)
+{
+	return atomic_long_read(&smr->clock.wr_seq);
+}
+
+/* Poll until @goal is reached, sleeping between polls; bounded. */
+static bool poll_until(struct smr *smr, unsigned long goal)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(SMR_TEST_TICK_WAIT_MS);
+
+	while (!smr_poll(smr, goal)) {
+		if (time_after(jiffies, deadline))
+			return false;
+		schedule_timeout_uninterruptible(1);
+	}
+	return true;
+}
+
+/* Each case gets a fresh domain of the suite's flavour in test->priv. */
+static int smr_test_init_flags(struct kunit *test, unsigned long flags)
+{
+	struct smr *smr = smr_domain_create(flags, "kunit");
+
+	KUNIT_ASSERT_NOT_NULL(test, smr);
+	test->priv = smr;
+	return 0;
+}
+
+static int smr_test_init(struct kunit *test)
+{
+	return smr_test_init_flags(test, SMR_NONE);
+}
+
+static int smr_test_init_lazy(struct kunit *test)
+{
+	return smr_test_init_flags(test, SMR_LAZY);
+}
+
+static void smr_test_exit(struct kunit *test)
+{
+	smr_domain_free(test->priv);
+}
+
+/* ---- smr_seq: wrap-safe arithmetic ------------------------------------ */
+
+static void smr_seq_compare_across_wrap(struct kunit *test)
+{
+	unsigned long before = ULONG_MAX - 5, after = before + 10;
+
+	KUNIT_EXPECT_LT(test, after, before);	/* numerically wrapped */
+	KUNIT_EXPECT_TRUE(test, SMR_SEQ_LT(before, after));
+	KUNIT_EXPECT_TRUE(test, SMR_SEQ_LEQ(before, after));
+	KUNIT_EXPECT_TRUE(test, SMR_SEQ_GT(after, before));
+	KUNIT_EXPECT_TRUE(test, SMR_SEQ_GEQ(after, before));
+	KUNIT_EXPECT_FALSE(test, SMR_SEQ_GT(before, after));
+	KUNIT_EXPECT_EQ(test, SMR_SEQ_DELTA(after, before), 10L);
+	KUNIT_EXPECT_EQ(test, SMR_SEQ_DELTA(before, after), -10L);
+	KUNIT_EXPECT_EQ(test, smr_seq_min(before, after), before);
+	KUNIT_EXPECT_EQ(test, smr_seq_max(before, after), after);
+	KUNIT_EXPECT_TRUE(test, SMR_SEQ_CMP(after, ==, after));
+}
+
+static void smr_seq_half_space(struct kunit *test)
+{
+	unsigned long a = 2, b = a + LONG_MAX - 1;
+
+	/* Up to half the space apart, order is preserved... */
+	KUNIT_EXPECT_TRUE(test, SMR_SEQ_LT(a, b));
+	/* ...past it the order flips: why the clock keeps its hands close. */
+	KUNIT_EXPECT_TRUE(test, SMR_SEQ_GT(a, b + 4));
+}
+
+static void smr_seq_values_are_valid(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long step = clock_step(smr), goal;
+	int i;
+
+	KUNIT_EXPECT_EQ(test, step % 4, 0UL);
+	KUNIT_EXPECT_NE(test, step, 0UL);
+	for (i = 0; i < 2100; i++) {
+		goal = smr_advance(smr);
+		KUNIT_ASSERT_EQ(test, goal & 3, SMR_SEQ_INIT & 3);
+		KUNIT_ASSERT_NE(test, goal, SMR_SEQ_INVALID);
+		KUNIT_ASSERT_TRUE(test, smr_poll(smr, goal));
+	}
+}
+
+static struct kunit_case smr_seq_cases[] = {
+	KUNIT_CASE(smr_seq_compare_across_wrap),
+	KUNIT_CASE(smr_seq_half_space),
+	KUNIT_CASE(smr_seq_values_are_valid),
+	{}
+};
+
+static struct kunit_suite smr_seq_suite = {
+	.name = "smr_seq",
+	.init = smr_test_init,
+	.exit = smr_test_exit,
+	.test_cases = smr_seq_cases,
+};
+
+/* ---- smr_clock: the two hands ------------------------------------------ */
+
+static void smr_clock_advance_moves_forward(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long prev = smr_current(smr), goal, step = clock_step(smr);
+	unsigned int wraps = 0;
+	int i;
+
+	for (i = 0; i < 3000; i++) {
+		goal = smr_advance(smr);
+		KUNIT_ASSERT_EQ(test, goal, prev + step);
+		KUNIT_ASSERT_TRUE(test, SMR_SEQ_GT(goal, prev));
+		KUNIT_ASSERT_EQ(test, smr_current(smr), goal);
+		wraps += goal < prev;
+		prev = goal;
+		if (i % 8 == 0)
+			KUNIT_ASSERT_TRUE(test, smr_poll(smr, goal));
+	}
+	kunit_info(test, "step %#lx, %u wraps crossed\n", step, wraps);
+	/* With the wrap_test clock, 3000 steps cross the wrap. */
+	if (step != SMR_SEQ_INC)
+		KUNIT_EXPECT_GE(test, wraps, 2U);
+}
+
+static bool hands_in_order(struct smr *smr)
+{
+	return SMR_SEQ_LEQ(rd_seq(smr), wr_seq(smr));
+}
+
+static void smr_clock_rd_never_passes_wr(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long goal;
+	bool in_order = true;
+	int i;
+
+	for (i = 0; i < 3000 && in_order; i++) {
+		goal = smr_advance(smr);
+		in_order &= hands_in_order(smr);
+		smr_enter(smr);
+		(void)smr_advance(smr);
+		(void)smr_poll(smr, goal);
+		in_order &= hands_in_order(smr);
+		smr_leave(smr);
+		if (i % 2)
+			(void)smr_poll(smr, smr_advance(smr));
+		in_order &= hands_in_order(smr);
+		KUNIT_ASSERT_TRUE(test, smr_poll(smr, goal));
+		in_order &= SMR_SEQ_LEQ(goal, rd_seq(smr)) &&
+			    hands_in_order(smr);
+	}
+	KUNIT_EXPECT_TRUE(test, in_order);
+}
+
+static void smr_clock_wrap_guard(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long goal = 0;
+	int i;
+
+	/* Many advances and no poll: the guard keeps the hands close. */
+	for (i = 0; i < 2000; i++)
+		goal = smr_advance(smr);
+	KUNIT_EXPECT_TRUE(test, SMR_SEQ_DELTA(wr_seq(smr), rd_seq(smr)) <
+				LONG_MAX / 2);
+	KUNIT_EXPECT_TRUE(test, SMR_SEQ_LEQ(rd_seq(smr), wr_seq(smr)));
+	if (clock_step(smr) != SMR_SEQ_INC)
+		KUNIT_EXPECT_GT(test, smr_stat_sum(smr, SMR_STAT_ADVANCE_WAIT), 0UL);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+}
+
+static struct kunit_case smr_clock_cases[] = {
+	KUNIT_CASE(smr_clock_advance_moves_forward),
+	KUNIT_CASE(smr_clock_rd_never_passes_wr),
+	KUNIT_CASE(smr_clock_wrap_guard),
+	{}
+};
+
+static struct kunit_suite smr_clock_suite = {
+	.name = "smr_clock",
+	.init = smr_test_init,
+	.exit = smr_test_exit,
+	.test_cases = smr_clock_cases,
+};
+
+/* ---- smr_reader: enter / leave / entered ------------------------------ */
+
+static void smr_reader_enter_leave(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long seq;
+
+	KUNIT_EXPECT_FALSE(test, smr_entered(smr));
+	smr_enter(smr);
+	seq = this_cpu_read(smr->pcpu->rd_seq[SMR_CTX_TASK]);
+	KUNIT_EXPECT_TRUE(test, smr_entered(smr));
+	KUNIT_EXPECT_EQ(test, seq, smr_current(smr));
+	if (IS_ENABLED(CONFIG_PREEMPT_COUNT))
+		KUNIT_EXPECT_EQ(test, preempt_count() & PREEMPT_MASK, 1U);
+	smr_leave(smr);
+	KUNIT_EXPECT_FALSE(test, smr_entered(smr));
+	KUNIT_EXPECT_EQ(test, preempt_count() & PREEMPT_MASK, 0U);
+}
+
+static void smr_reader_domains_are_independent(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct smr *other = smr_domain_create(SMR_NONE, "kunit-other");
+
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	smr_enter(smr);
+	KUNIT_EXPECT_TRUE(test, smr_entered(smr));
+	KUNIT_EXPECT_FALSE(test, smr_entered(other));
+	smr_enter(other);
+	KUNIT_EXPECT_TRUE(test, smr_entered(other));
+	smr_leave(other);
+	KUNIT_EXPECT_TRUE(test, smr_entered(smr));
+	smr_leave(smr);
+	smr_domain_free(other);
+}
+
+static void smr_reader_bh_disabled_is_task(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long seq;
+
+	/* Disabling BH does not make a task a softirq: the task slot is used. */
+	local_bh_disable();
+	smr_enter(smr);
+	seq = this_cpu_read(smr->pcpu->rd_seq[SMR_CTX_TASK]);
+	smr_leave(smr);
+	local_bh_enable();
+	KUNIT_EXPECT_NE(test, seq, SMR_SEQ_INVALID);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), 0UL);
+}
+
+static struct kunit_case smr_reader_cases[] = {
+	KUNIT_CASE(smr_reader_enter_leave),
+	KUNIT_CASE(smr_reader_domains_are_independent),
+	KUNIT_CASE(smr_reader_bh_disabled_is_task),
+	{}
+};
+
+static struct kunit_suite smr_reader_suite = {
+	.name = "smr_reader",
+	.init = smr_test_init,
+	.exit = smr_test_exit,
+	.test_cases = smr_reader_cases,
+};
+
+/* ---- smr_poll --------------------------------------------------------- */
+
+static void smr_poll_fast_path(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long goal = smr_advance(smr), scans;
+
+	KUNIT_ASSERT_TRUE(test, smr_poll(smr, goal));
+	scans = smr_stat_sum(smr, SMR_STAT_POLL_SCAN);
+	/* rd_seq already covers the goal: answered without a scan. */
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal - clock_step(smr)));
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_POLL_SCAN), scans);
+}
+
+static void smr_poll_held_by_own_section(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long goal, fails = smr_stat_sum(smr, SMR_STAT_POLL_FAIL);
+
+	smr_enter(smr);
+	goal = smr_advance(smr);
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+	smr_leave(smr);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_POLL_FAIL), fails + 2);
+}
+
+static void smr_poll_older_goal_met_newer_not(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long before = smr_advance(smr), after;
+
+	smr_enter(smr);		/* holds the clock at "before" */
+	after = smr_advance(smr);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, before));
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, after));
+	smr_leave(smr);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, after));
+}
+
+struct smr_remote_reader {
+	struct smr *smr;
+	struct completion inside;
+	struct completion done;
+	bool release;
+};
+
+static int smr_remote_reader_fn(void *arg)
+{
+	struct smr_remote_reader *r = arg;
+
+	smr_enter(r->smr);
+	complete(&r->inside);
+	while (!READ_ONCE(r->release))
+		cpu_relax();
+	smr_leave(r->smr);
+	complete(&r->done);
+	return 0;
+}
+
+static void smr_poll_held_by_other_cpu(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct smr_remote_reader r = { .smr = smr };
+	struct task_struct *t;
+	unsigned long goal;
+	int cpu;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	init_completion(&r.inside);
+	init_completion(&r.done);
+
+	cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	t = kthread_create(smr_remote_reader_fn, &r, "smr-kunit-reader");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+	wait_for_completion(&r.inside);
+
+	goal = smr_advance(smr);
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+	WRITE_ONCE(r.release, true);
+	wait_for_completion(&r.done);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+	smr_wait(smr, smr_advance(smr));
+}
+
+static struct kunit_case smr_poll_cases[] = {
+	KUNIT_CASE(smr_poll_fast_path),
+	KUNIT_CASE(smr_poll_held_by_own_section),
+	KUNIT_CASE(smr_poll_older_goal_met_newer_not),
+	KUNIT_CASE(smr_poll_held_by_other_cpu),
+	{}
+};
+
+static struct kunit_suite smr_poll_suite = {
+	.name = "smr_poll",
+	.init = smr_test_init,
+	.exit = smr_test_exit,
+	.test_cases = smr_poll_cases,
+};
+
+/* ---- smr_deferred ----------------------------------------------------- */
+
+static void smr_deferred_commit(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long wr = smr_current(smr), goal;
+
+	goal = smr_deferred_advance(smr);
+	KUNIT_EXPECT_TRUE(test, SMR_SEQ_GT(goal, wr));
+	KUNIT_EXPECT_EQ(test, smr_current(smr), wr);
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+	smr_deferred_advance_commit(smr, goal);
+	KUNIT_EXPECT_EQ(test, smr_current(smr), goal);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+	/* Committing again, or an older goal, does not move the clock. */
+	smr_deferred_advance_commit(smr, goal);
+	KUNIT_EXPECT_EQ(test, smr_current(smr), goal);
+}
+
+static void smr_deferred_wait_commits(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long goal = smr_deferred_advance(smr);
+
+	smr_wait(smr, goal);
+	KUNIT_EXPECT_EQ(test, smr_current(smr), goal);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+}
+
+static void smr_deferred_shared_by_callers(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long a = smr_deferred_advance(smr);
+	unsigned long b = smr_deferred_advance(smr);
+
+	/* Both callers wait for the same single step of the clock. */
+	KUNIT_EXPECT_EQ(test, a, b);
+	smr_deferred_advance_commit(smr, a);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, b));
+}
+
+static void smr_deferred_domain_limit(struct kunit *test)
+{
+	struct smr *smr = smr_domain_create(SMR_DEFERRED_LIMIT(4), "kunit-def");
+	unsigned long wr, goal = 0;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, smr);
+	wr = smr_current(smr);
+	/* One CPU's counter decides: keep the calls on one CPU. */
+	preempt_disable();
+	for (i = 0; i < 8; i++)
+		goal = smr_advance(smr);
+	preempt_enable();
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_ADVANCE), 2UL);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_DEFERRED), 6UL);
+	KUNIT_EXPECT_EQ(test, smr_current(smr), wr + 2 * clock_step(smr));
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+	goal = smr_advance(smr);
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+	smr_wait(smr, goal);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+	smr_domain_free(smr);
+}
+
+static struct kunit_case smr_deferred_cases[] = {
+	KUNIT_CASE(smr_deferred_commit),
+	KUNIT_CASE(smr_deferred_wait_commits),
+	KUNIT_CASE(smr_deferred_shared_by_callers),
+	KUNIT_CASE(smr_deferred_domain_limit),
+	{}
+};
+
+static struct kunit_suite smr_deferred_suite = {
+	.name = "smr_deferred",
+	.init = smr_test_init,
+	.exit = smr_test_exit,
+	.test_cases = smr_deferred_cases,
+};
+
+/* ---- smr_lazy --------------------------------------------------------- */
+
+static void smr_lazy_poll_follows_tick(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long start = jiffies, goal;
+
+	goal = smr_advance(smr);
+	/* Reached only after two clock steps, i.e. two jiffies. */
+	if (smr_poll(smr, goal))
+		KUNIT_EXPECT_TRUE(test, time_after_eq(jiffies, start + 2));
+	KUNIT_ASSERT_TRUE(test, poll_until(smr, goal));
+	KUNIT_EXPECT_TRUE(test, time_after_eq(jiffies, start + 2));
+	KUNIT_EXPECT_GE(test, smr_stat_sum(smr, SMR_STAT_LAZY_TICK), 1UL);
+}
+
+static void smr_lazy_section_holds(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long start, goal;
+
+	smr_lazy_enter(smr);
+	KUNIT_EXPECT_TRUE(test, smr_entered(smr));
+	goal = smr_advance(smr);
+	start = jiffies;
+	/* Let the tick run (interrupts stay on) while the section is open. */
+	while (!time_after(jiffies, start + 3))
+		cpu_relax();
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+	smr_lazy_leave(smr);
+	KUNIT_EXPECT_TRUE(test, poll_until(smr, goal));
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), 0UL);
+}
+
+static void smr_lazy_synchronize(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long wr = smr_current(smr);
+
+	smr_synchronize(smr);
+	KUNIT_EXPECT_TRUE(test, SMR_SEQ_GT(rd_seq(smr), wr));
+}
+
+static struct kunit_case smr_lazy_cases[] = {
+	KUNIT_CASE(smr_lazy_poll_follows_tick),
+	KUNIT_CASE(smr_lazy_section_holds),
+	KUNIT_CASE(smr_lazy_synchronize),
+	{}
+};
+
+static struct kunit_suite smr_lazy_suite = {
+	.name = "smr_lazy",
+	.init = smr_test_init_lazy,
+	.exit = smr_test_exit,
+	.test_cases = smr_lazy_cases,
+};
+
+/* ---- smr_wait: wait and synchronize ----------------------------------- */
+
+static void smr_wait_returns(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long goal = smr_advance(smr);
+
+	smr_wait(smr, goal);
+	KUNIT_EXPECT_TRUE(test, SMR_SEQ_LEQ(goal, rd_seq(smr)));
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+}
+
+static void smr_wait_synchronize_returns(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long wr = smr_current(smr);
+
+	smr_synchronize(smr);
+	KUNIT_EXPECT_TRUE(test, SMR_SEQ_GT(rd_seq(smr), wr));
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_SYNCHRONIZE), 1UL);
+}
+
+static void smr_wait_for_other_cpu(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct smr_remote_reader r = { .smr = smr, .release = true };
+	struct task_struct *t;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	init_completion(&r.inside);
+	init_completion(&r.done);
+	t = kthread_run(smr_remote_reader_fn, &r, "smr-kunit-reader");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	smr_synchronize(smr);
+	wait_for_completion(&r.done);
+	smr_synchronize(smr);
+}
+
+static struct kunit_case smr_wait_cases[] = {
+	KUNIT_CASE(smr_wait_returns),
+	KUNIT_CASE(smr_wait_synchronize_returns),
+	KUNIT_CASE(smr_wait_for_other_cpu),
+	{}
+};
+
+static struct kunit_suite smr_wait_suite = {
+	.name = "smr_wait",
+	.init = smr_test_init,
+	.exit = smr_test_exit,
+	.test_cases = smr_wait_cases,
+};
+
+/* ---- smr_misuse: each bug warns and leaves the domain usable ---------- */
+
+static void expect_usable(struct kunit *test, struct smr *smr)
+{
+	unsigned long goal;
+
+	KUNIT_EXPECT_FALSE(test, smr_entered(smr));
+	smr_enter(smr);
+	goal = smr_advance(smr);
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+	smr_leave(smr);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+	smr_synchronize(smr);
+}
+
+static void expect_misuse(struct kunit *test, struct smr *smr,
+			  unsigned long before)
+{
+	KUNIT_EXPECT_GT(test, smr_stat_sum(smr, SMR_STAT_MISUSE), before);
+	expect_usable(test, smr);
+}
+
+static void smr_misuse_double_enter(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE), outer, inner;
+
+	smr_enter(smr);
+	outer = this_cpu_read(smr->pcpu->rd_seq[SMR_CTX_TASK]);
+	(void)smr_advance(smr);
+	smr_enter(smr);		/* bug: warns, nests, keeps the older sequence */
+	inner = this_cpu_read(smr->pcpu->rd_seq[SMR_CTX_TASK]);
+	KUNIT_EXPECT_EQ(test, inner, outer);
+	smr_leave(smr);
+	KUNIT_EXPECT_TRUE(test, smr_entered(smr));	/* still protected */
+	smr_leave(smr);
+	KUNIT_EXPECT_FALSE(test, smr_entered(smr));
+	KUNIT_EXPECT_EQ(test, preempt_count() & PREEMPT_MASK, 0U);
+	expect_misuse(test, smr, misuse);
+}
+
+static void smr_misuse_leave_without_enter(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
+	unsigned int pc = preempt_count();
+
+	__acquire(smr);		/* keep sparse's lock context balanced */
+	smr_leave(smr);		/* bug: warns, ignored */
+	KUNIT_EXPECT_EQ(test, preempt_count(), pc);
+	expect_misuse(test, smr, misuse);
+}
+
+static void smr_misuse_synchronize_inside(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
+
+	smr_enter(smr);
+	smr_synchronize(smr);	/* bug: warns, waits for the others only */
+	KUNIT_EXPECT_TRUE(test, smr_entered(smr));
+	smr_leave(smr);
+	expect_misuse(test, smr, misuse);
+}
+
+static void smr_misuse_wait_inside(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE), goal;
+
+	goal = smr_advance(smr);
+	smr_enter(smr);
+	smr_wait(smr, smr_advance(smr));	/* bug: warns, returns */
+	smr_leave(smr);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+	expect_misuse(test, smr, misuse);
+}
+
+static void smr_misuse_lazy_enter_on_fenced(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
+
+	smr_lazy_enter(smr);	/* bug: warns, enters with the fence */
+	KUNIT_EXPECT_TRUE(test, smr_entered(smr));
+	smr_lazy_leave(smr);
+	expect_misuse(test, smr, misuse);
+}
+
+static void smr_misuse_bad_goal(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
+
+	/* Not a sequence: polled as the current clock value, conservatively. */
+	smr_enter(smr);
+	(void)smr_advance(smr);
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, SMR_SEQ_INVALID));
+	smr_leave(smr);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, 1));
+	expect_misuse(test, smr, misuse);
+}
+
+static void smr_misuse_free_inside(struct kunit *test)
+{
+	struct smr *victim = smr_domain_create(SMR_NONE, "kunit-victim");
+
+	KUNIT_ASSERT_NOT_NULL(test, victim);
+	smr_enter(victim);
+	smr_domain_free(victim);  /* bug: warns; freed once the reader leaves */
+	KUNIT_EXPECT_TRUE(test, smr_entered(victim));
+	smr_leave(victim);
+	expect_usable(test, test->priv);
+}
+
+static void smr_misuse_bad_create(struct kunit *test)
+{
+	KUNIT_EXPECT_NULL(test, smr_domain_create(SMR_NONE, NULL));
+	KUNIT_EXPECT_NULL(test, smr_domain_create(SMR_NONE, ""));
+	KUNIT_EXPECT_NULL(test, smr_domain_create(BIT(10), "kunit-bad"));
+	KUNIT_EXPECT_NULL(test, smr_domain_create(SMR_LAZY | SMR_DEFERRED,
+						  "kunit-bad"));
+	smr_domain_free(NULL);
+	expect_usable(test, test->priv);
+}
+
+static struct kunit_case smr_misuse_cases[] = {
+	KUNIT_CASE(smr_misuse_double_enter),
+	KUNIT_CASE(smr_misuse_leave_without_enter),
+	KUNIT_CASE(smr_misuse_synchronize_inside),
+	KUNIT_CASE(smr_misuse_wait_inside),
+	KUNIT_CASE(smr_misuse_lazy_enter_on_fenced),
+	KUNIT_CASE(smr_misuse_bad_goal),
+	KUNIT_CASE(smr_misuse_free_inside),
+	KUNIT_CASE(smr_misuse_bad_create),
+	{}
+};
+
+static struct kunit_suite smr_misuse_suite = {
+	.name = "smr_misuse",
+	.init = smr_test_init,
+	.exit = smr_test_exit,
+	.test_cases = smr_misuse_cases,
+};
+
+kunit_test_suites(&smr_seq_suite, &smr_clock_suite, &smr_reader_suite,
+		  &smr_poll_suite, &smr_deferred_suite, &smr_lazy_suite,
+		  &smr_wait_suite, &smr_misuse_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for smr");
