@@ -31,6 +31,7 @@ MODULE_PARM_DESC(duration_ms, "How long the load runs (1-60000 ms)");
 #define DEMO_LIVE	0x5afe5afeUL
 #define DEMO_POISON	0xdeadbeefUL
 #define DEMO_MAX_READERS 16
+#define DEMO_BURST	16	/* updates between two reclaim passes */
 
 struct demo_obj {
 	unsigned long magic;
@@ -78,10 +79,10 @@ static unsigned long demo_reclaim(void)
 	return freed;
 }
 
+/* Publish a new object and retire the old one; reclaim later, in bulk. */
 static void demo_update(void)
 {
 	struct demo_obj *obj = kzalloc(sizeof(*obj), GFP_KERNEL), *old;
-	unsigned long retired = 0;
 
 	if (!obj)
 		return;
@@ -92,10 +93,19 @@ static void demo_update(void)
 		old->goal = smr_advance(demo_smr);
 		list_add_tail(&old->retired, &demo_retired);
 	}
-	demo_frees += demo_reclaim();
-	list_for_each_entry(old, &demo_retired, retired)
+}
+
+static void demo_update_burst(unsigned int n)
+{
+	struct demo_obj *obj;
+	unsigned long retired = 0;
+
+	while (n--)
+		demo_update();
+	list_for_each_entry(obj, &demo_retired, retired)
 		retired++;
 	demo_max_retired = max(demo_max_retired, retired);
+	demo_frees += demo_reclaim();
 }
 
 static int demo_writer(void *unused)
@@ -103,7 +113,7 @@ static int demo_writer(void *unused)
 	unsigned long end = jiffies + msecs_to_jiffies(duration_ms);
 
 	while (!kthread_should_stop() && time_before(jiffies, end)) {
-		demo_update();
+		demo_update_burst(DEMO_BURST);
 		usleep_range(100, 200);
 	}
 	pr_info("load done: %ld reads (%ld bad), %lu updates, %lu frees, at most %lu objects waiting\n",

@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Static checks; any finding fails:
+#   checkpatch --strict on every *.c/*.h of the repo (outside build/),
+#   sparse (C=2) on a build against the Debian headers,
+#   kernel-doc -Wall on the headers in the repo root.
+# Findings are kept in build/check/<checker>.txt.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+ksrc=$(kernel_source)
+out=$SMR_BUILD/check
+mkdir -p "$out"
+cd "$SMR_ROOT"
+
+sources() {
+	find . \( -path ./build -o -name '.*' ! -name . \) -prune \
+		-o -type f -name '*.[ch]' -print | sed 's|^\./||' | sort
+}
+
+run_checkpatch() {
+	# shellcheck disable=SC2046 # file names have no spaces
+	"$ksrc/scripts/checkpatch.pl" --strict --no-tree --terse --no-summary \
+		--show-types -f $(sources) | grep -E ': (ERROR|WARNING|CHECK):' ||
+		true
+}
+
+# make in the build/debian copy; smr_kunit.o is not part of `modules`
+# there (Debian's kernel has no KUnit), so it is named explicitly.
+kmake() {
+	make -C "$kdir" M="$dir" -j"$SMR_JOBS" "$@" modules &&
+		make -C "$kdir" M="$dir" CONFIG_KUNIT=m "$@" smr_kunit.o
+}
+
+run_sparse() {
+	kdir=$(debian_kdir)
+	dir=$(stage_sources debian)
+	# Compile first, so that the C=2 run prints sparse's output only.
+	kmake >"$out/sparse-build.log" 2>&1 ||
+		{ cat "$out/sparse-build.log" >&2; die "debian build failed"; }
+	kmake C=2 >"$out/sparse.log" 2>&1 ||
+		{ cat "$out/sparse.log" >&2; die "sparse run failed"; }
+	# Reports located in the kernel's own headers (/usr/src/...) are not
+	# ours to fix; every one located in our files counts.
+	grep -E ': (warning|error):' "$out/sparse.log" | grep -v '^/usr/src/' |
+		sed "s|^$dir/||" || true
+}
+
+run_kernel_doc() {
+	"$ksrc/scripts/kernel-doc" -none -Wall ./*.h 2>&1 |
+		grep -iE 'warning|error' || true
+}
+
+for c in checkpatch sparse kernel_doc; do
+	"run_$c" >"$out/$c.txt"
+	if [ -s "$out/$c.txt" ]; then
+		log "$c findings:"
+		cat "$out/$c.txt" >&2
+	fi
+done
+n() { wc -l <"$out/$1.txt"; }
+log "checkpatch $(n checkpatch), sparse $(n sparse)," \
+	"kernel-doc $(n kernel_doc) findings"
+[ "$(cat "$out"/*.txt | wc -l)" = 0 ] || die "static checks failed"

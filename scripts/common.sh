@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Shared settings for smr's scripts. Source it; do not run it.
+
+SMR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SMR_CACHE=${SMR_CACHE:-$HOME/.cache/smr}
+SMR_JOBS=${SMR_JOBS:-$(nproc)}
+mkdir -p "$SMR_CACHE"
+
+log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Version of Debian's linux-source-6.12 package, the key for the source tree.
+src_version() {
+	dpkg-query -W -f='${Version}' linux-source-6.12
+}
+
+# Extract linux-source-6.12 into the cache once per package version and
+# print the tree's path.
+kernel_source() {
+	local ver dir tarball
+	ver=$(src_version) || die "linux-source-6.12 is not installed"
+	dir=$SMR_CACHE/src-$ver
+	if [ ! -f "$dir/.extracted" ]; then
+		tarball=$(ls /usr/src/linux-source-6.12.tar.xz)
+		log "extracting $tarball into $dir"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		tar -C "$dir" --strip-components=1 -xJf "$tarball"
+		touch "$dir/.extracted"
+	fi
+	echo "$dir"
+}
+
+# Build directory for a kernel: keyed by source version and config hash.
+kernel_build_dir() {
+	local name=$1 config=$2 hash
+	hash=$(sha256sum "$config" | cut -c1-12)
+	echo "$SMR_CACHE/$name-$(src_version)-$hash"
+}
+
+SMR_BUILD=$SMR_ROOT/build
+
+# Build directory of the Debian 6.12 cloud headers deps.sh settled on.
+debian_kdir() {
+	local pkg
+	pkg=$("$SMR_ROOT/scripts/deps.sh" | sed -n 's/^SMR_HDR_PKG=//p')
+	[ -d "/usr/src/$pkg" ] || die "headers /usr/src/$pkg not found"
+	echo "/usr/src/$pkg"
+}
+
+# Kernel build directory for a target: uml or debian.
+target_kdir() {
+	case $1 in
+	uml) "$SMR_ROOT/scripts/uml-kernel.sh" ;;
+	debian) debian_kdir ;;
+	*) die "unknown target '$1' (want uml or debian)" ;;
+	esac
+}
+
+# Extra make arguments for a target.
+target_make_args() {
+	if [ "$1" = uml ]; then echo ARCH=um; fi
+}
+
+# Copy the module sources into a fresh build/<target>/; print its path.
+stage_sources() {
+	local dir=$SMR_BUILD/$1
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp "$SMR_ROOT/Kbuild" "$SMR_ROOT"/*.c "$SMR_ROOT"/*.h "$dir/"
+	echo "$dir"
+}

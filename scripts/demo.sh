@@ -1,0 +1,17 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make demo`: build for UML, boot it, load smr.ko and smr_demo.ko (reader
+# threads and a writer on a domain named "demo") and show the console
+# between the demo's start and end markers, debugfs stats and clock
+# included. Usage: demo.sh [smr_demo params, e.g. nreaders=4]
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+"$SMR_ROOT/scripts/build-modules.sh" uml >/dev/null
+console=$("$SMR_ROOT/scripts/uml-run.sh" demo "$@")
+sed -n '/SMR-HARNESS: demo begin/,/SMR-HARNESS: demo end/p' "$console"
+grep -q 'SMR-HARNESS: done' "$console" || die "demo did not finish"
+if grep 'SMR-HARNESS: .*FAILED' "$console" >&2; then
+	die "demo step failed (log: $console)"
+fi

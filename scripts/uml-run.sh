@@ -1,0 +1,126 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the UML kernel on a busybox hostfs root and load build/uml's modules.
+# Usage: uml-run.sh [kunit|demo] [module params...]
+#   kunit (default): two passes of insmod smr, insmod smr_kunit (KUnit runs
+#          and prints KTAP), rmmod smr_kunit, rmmod smr, then check that
+#          /sys/kernel/debug/smr is gone; pass 2 loads smr with wrap_test=1.
+#          The params go to smr.ko.
+#   demo:  insmod smr, insmod smr_demo (the params go to it), wait for its
+#          load to finish, print the debugfs stats and clock, rmmod both.
+# /init reports each step as "SMR-HARNESS: <step> ok|FAILED" in the kernel
+# log and ends with "SMR-HARNESS: done". The console is saved to
+# build/uml-<mode>.log, whose path is printed; judging it is up to the
+# caller, even when UML panicked or timed out.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+mode=kunit
+case ${1:-} in kunit | demo) mode=$1; shift ;; esac
+root=$SMR_CACHE/uml-root
+console=$SMR_BUILD/uml-$mode.log
+
+# Busybox root with its applets, built once.
+stage_root() {
+	[ -f "$root/.staged" ] && return
+	log "staging busybox root in $root"
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,proc,sys,dev,tmp,lib/smr}
+	cp /bin/busybox "$root/bin/busybox"
+	for applet in $(/bin/busybox --list | grep -vx busybox); do
+		ln -s busybox "$root/bin/$applet"
+	done
+	touch "$root/.staged"
+}
+
+# Helpers shared by both /init flavours.
+init_header() {
+	cat <<'SH'
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t debugfs debugfs /sys/kernel/debug
+mark() { echo "SMR-HARNESS: $*" > /dev/kmsg; }
+step() {  # step <name> <cmd...>: marks "<name> ok" or "<name> FAILED"
+	name=$1; shift
+	if "$@"; then mark "$name ok"; else mark "$name FAILED (rc $?)"; fi
+}
+SH
+	printf "params='%s'\n" "$*"
+}
+
+init_kunit() {
+	init_header "$@"
+	cat <<'SH'
+kunit_pass() {  # kunit_pass <n> <smr params...>
+	n=$1; shift
+	mark "pass $n begin, smr params: $*"
+	step "insmod smr" insmod /lib/smr/smr.ko "$@"
+	step "insmod smr_kunit" insmod /lib/smr/smr_kunit.ko
+	step "rmmod smr_kunit" rmmod smr_kunit
+	step "rmmod smr" rmmod smr
+	step "debugfs smr gone" test ! -e /sys/kernel/debug/smr
+	mark "pass $n end"
+}
+kunit_pass 1 $params
+kunit_pass 2 $params wrap_test=1
+mark done
+poweroff -f
+SH
+}
+
+init_demo() {
+	init_header "$@"
+	cat <<'SH'
+mark "demo begin"
+step "insmod smr" insmod /lib/smr/smr.ko
+step "insmod smr_demo" insmod /lib/smr/smr_demo.ko $params
+# Wait for the load to end (duration_ms is at most 60 s).
+i=0
+while [ $i -lt 130 ] && ! dmesg | grep -q 'smr_demo: load done'; do
+	sleep 0.5
+	i=$((i + 1))
+done
+for f in /sys/kernel/debug/smr/*/stats /sys/kernel/debug/smr/*/clock; do
+	echo "--- $f"
+	cat "$f"
+done
+step "rmmod smr_demo" rmmod smr_demo
+step "rmmod smr" rmmod smr
+mark "demo end"
+mark done
+poweroff -f
+SH
+}
+
+uml=$("$SMR_ROOT/scripts/uml-kernel.sh")
+modules=(smr.ko smr_kunit.ko smr_demo.ko)
+for ko in "${modules[@]}"; do
+	[ -f "$SMR_BUILD/uml/$ko" ] ||
+		die "no build/uml/$ko; run scripts/build-modules.sh uml first"
+done
+stage_root
+(cd "$SMR_BUILD/uml" && cp "${modules[@]}" "$root/lib/smr/")
+"init_$mode" "$@" >"$root/init"
+chmod +x "$root/init"
+
+log "booting UML ($mode), console in $console"
+# UML's userspace stub processes inherit glibc's rseq registration but not
+# the memory it points to, so the host kills them at their first signal
+# ("wait_stub_done: failed to wait for SIGTRAP", "Attempted to kill init").
+# Later UML versions unregister rseq themselves; here glibc must not set it.
+rc=0
+GLIBC_TUNABLES=glibc.pthread.rseq=0 \
+timeout -k 10 "${SMR_UML_TIMEOUT:-300}" "$uml/linux" mem=256M \
+	root=/dev/root rootfstype=hostfs rootflags="$root" rw init=/init \
+	con=none con0=fd:0,fd:1 printk.devkmsg=on kunit.enable=1 \
+	</dev/null >"$console" 2>&1 || rc=$?
+# A panic or timeout is a test result, not a harness error: show the end
+# of the log and leave the verdict to the caller (kunit-verdict.sh).
+if [ "$rc" != 0 ]; then
+	tail -n 30 "$console" >&2
+	log "UML exited with status $rc$([ "$rc" != 124 ] || echo ' (timeout)')"
+fi
+echo "$console"
