@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * API misuse catalogue for smr, for the harness's misuse run.
+ *
+ * Loading the module commits each misuse that the KUnit smr_misuse suite
+ * cannot (a NULL domain for every exported function, calling a sleeping
+ * function inside a section, freeing a domain while another CPU reads in
+ * it), each between "smr_misuse: begin <case>" and "smr_misuse: end
+ * <case>" lines, so that the harness can check that the expected warning
+ * or debug report appeared in between and that nothing crashed.  After
+ * each case the domain must still work; the module checks that itself and
+ * ends with "smr_misuse: done, <n> problems".
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+
+#include "smr.h"
+
+static unsigned int misuse_problems;
+
+/* The domain must still work: a section holds a goal back, leaving frees it. */
+static void misuse_check_usable(struct smr *smr, const char *name)
+{
+	unsigned long goal;
+	bool held, freed;
+
+	smr_enter(smr);
+	goal = smr_advance(smr);
+	held = !smr_poll(smr, goal);
+	smr_leave(smr);
+	freed = smr_poll(smr, goal);
+	if (!held || !freed) {
+		pr_err("%s: domain no longer works (held %d, freed %d)\n",
+		       name, held, freed);
+		misuse_problems++;
+	}
+}
+
+static void misuse_null_domain(void)
+{
+	smr_domain_free(NULL);		/* allowed, like kfree(NULL) */
+	(void)smr_current(NULL);
+	(void)smr_advance(NULL);
+	(void)smr_deferred_advance(NULL);
+	smr_deferred_advance_commit(NULL, SMR_SEQ_INIT);
+	(void)smr_poll(NULL, SMR_SEQ_INIT);
+	smr_wait(NULL, SMR_SEQ_INIT);
+	smr_synchronize(NULL);
+}
+
+static DEFINE_MUTEX(misuse_mutex);
+
+static void misuse_sleep_in_section(struct smr *smr)
+{
+	smr_enter(smr);
+	/* Uncontended, so it does not really sleep: might_sleep() reports. */
+	mutex_lock(&misuse_mutex);
+	mutex_unlock(&misuse_mutex);
+	smr_leave(smr);
+	misuse_check_usable(smr, "sleep-in-section");
+}
+
+struct misuse_reader {
+	struct smr *smr;
+	struct completion inside;
+};
+
+static int misuse_reader_fn(void *arg)
+{
+	struct misuse_reader *r = arg;
+	struct smr *smr = r->smr;
+
+	smr_enter(smr);
+	complete(&r->inside);
+	mdelay(100);
+	smr_leave(smr);
+	return 0;
+}
+
+static void misuse_free_with_reader(void)
+{
+	struct misuse_reader r = { .smr = smr_domain_create(SMR_NONE, "misuse-victim") };
+	struct task_struct *t;
+
+	if (!r.smr) {
+		misuse_problems++;
+		return;
+	}
+	init_completion(&r.inside);
+	t = kthread_create(misuse_reader_fn, &r, "smr-misuse-reader");
+	if (IS_ERR(t)) {
+		smr_domain_free(r.smr);
+		misuse_problems++;
+		return;
+	}
+	kthread_bind(t, cpumask_any_but(cpu_online_mask, raw_smp_processor_id()));
+	wake_up_process(t);
+	wait_for_completion(&r.inside);
+	/* Warns, then waits for the reader before releasing the memory. */
+	smr_domain_free(r.smr);
+}
+
+static int __init misuse_init(void)
+{
+	struct smr *smr = smr_domain_create(SMR_NONE, "misuse");
+
+	if (!smr)
+		return -ENOMEM;
+
+	pr_info("begin null-domain\n");
+	misuse_null_domain();
+	misuse_check_usable(smr, "null-domain");
+	pr_info("end null-domain\n");
+
+	pr_info("begin sleep-in-section\n");
+	misuse_sleep_in_section(smr);
+	pr_info("end sleep-in-section\n");
+
+	if (num_online_cpus() > 1) {
+		pr_info("begin free-with-reader\n");
+		misuse_free_with_reader();
+		pr_info("end free-with-reader\n");
+	} else {
+		pr_info("skip free-with-reader: needs two CPUs\n");
+	}
+
+	smr_domain_free(smr);
+	pr_info("done, %u problems\n", misuse_problems);
+	return 0;
+}
+
+static void __exit misuse_exit(void)
+{
+}
+
+module_init(misuse_init);
+module_exit(misuse_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("API misuse catalogue for smr");
