@@ -173,27 +173,29 @@ struct smr_clock {
  * struct smr - an SMR domain
  * @pcpu: per-cpu reader slots and counters.
  * @flags: SMR_* flags given to smr_domain_create().
- * @clock: the shared clock, on a line of its own.
+ * @clock: the shared clock, last and on a line of its own.
  *
  * Create one with smr_domain_create(); treat the contents as private.
+ * Everything before @clock is read-mostly; the clock line is written by
+ * writers on every CPU.
  */
 struct smr {
 	struct smr_pcpu __percpu *pcpu;
 	unsigned long flags;
-#ifdef CONFIG_DEBUG_LOCK_ALLOC
 	/* private: */
-	struct lockdep_map dep_map;
-	struct lock_class_key dep_key;
-	/* public: */
-#endif
-	struct smr_clock clock ____cacheline_aligned_in_smp;
-	/* private: */
-	raw_spinlock_t lazy_lock;
 	unsigned int deferred_limit;
 	struct list_head node;
 	struct dentry *debugfs;
 	struct work_struct free_work;
 	char name[SMR_NAME_MAX];
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	struct lockdep_map dep_map;
+	struct lock_class_key dep_key;
+#endif
+	/* public: */
+	struct smr_clock clock ____cacheline_aligned_in_smp;
+	/* private: */
+	raw_spinlock_t lazy_lock;	/* lazy writers only, like the clock */
 };
 
 struct smr *smr_domain_create(unsigned long flags, const char *name);

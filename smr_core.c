@@ -107,6 +107,19 @@ static struct workqueue_struct *smr_wq;
 static LIST_HEAD(smr_domains);
 static DEFINE_MUTEX(smr_domains_lock);
 
+/*
+ * Layout.  smr_enter() and smr_leave() touch one line of struct smr_pcpu,
+ * which only the owning CPU writes and pollers read; this CPU's writer-side
+ * bookkeeping lives on the next line.  In struct smr, the clock, which
+ * writers on every CPU write, comes last on a line of its own, so that it
+ * shares nothing with the read-mostly fields every reader loads.
+ */
+static_assert(offsetofend(struct smr_pcpu, nest) <= SMP_CACHE_BYTES);
+static_assert(offsetof(struct smr_pcpu, deferred) >= SMP_CACHE_BYTES);
+static_assert(offsetof(struct smr, clock) % SMP_CACHE_BYTES == 0);
+static_assert(offsetof(struct smr, clock) >= offsetofend(struct smr, flags));
+static_assert(sizeof(struct smr) % SMP_CACHE_BYTES == 0);
+
 static void smr_clock_params_init(bool wrap)
 {
 	struct smr_clock_params *p = &smr_clock_params;

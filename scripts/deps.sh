@@ -3,12 +3,14 @@
 #
 # Install the Debian packages the smr build and test harness needs, once.
 # Prints the name of the newest 6.12 cloud header package it settled on
-# to stdout as "SMR_HDR_PKG=<pkg>" so callers can source it.
+# to stdout as "SMR_HDR_PKG=<pkg>", and the matching unsigned kernel image
+# (booted under QEMU by scripts/qemu-run.sh debian) as "SMR_IMG_PKG=<pkg>",
+# so callers can source it.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 PKGS=(build-essential bc flex bison libelf-dev libssl-dev cpio kmod xz-utils
-      busybox-static sparse python3 linux-source-6.12)
+      busybox-static sparse python3 linux-source-6.12 qemu-system-x86)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -32,8 +34,13 @@ if [ -z "$hdr" ]; then
 	apt_update
 	hdr=$(newest_pkg '^linux-headers-6\.12\.[0-9.]+\+deb[0-9]+-cloud-amd64$')
 fi
-dpkg-query -W -f='${Status}' "$hdr" 2>/dev/null | grep -q 'ok installed' ||
-	missing+=("$hdr")
+# The kernel image of the same version: its vmlinuz runs build/debian's
+# modules under QEMU.
+img=${hdr/linux-headers-/linux-image-}-unsigned
+for p in "$hdr" "$img"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
 
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "deps: installing ${missing[*]}" >&2
@@ -41,3 +48,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 echo "SMR_HDR_PKG=$hdr"
+echo "SMR_IMG_PKG=$img"

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build (once) an x86_64 QEMU kernel from linux-source-6.12: Kconfig
+# defaults plus scripts/configs/x86-<variant>.config, then olddefconfig.
+# The tree lives in $SMR_CACHE, keyed by the linux-source version and the
+# fragment's hash; prints the build directory (bzImage in
+# arch/x86/boot/bzImage; also the KDIR for smr's modules).
+# Usage: x86-kernel.sh <debug|kcsan>
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+variant=${1:?usage: x86-kernel.sh <debug|kcsan>}
+config=$SMR_ROOT/scripts/configs/x86-$variant.config
+[ -f "$config" ] || die "no config fragment $config"
+src=$(kernel_source)
+out=$(kernel_build_dir "x86-$variant" "$config")
+
+if [ -f "$out/.smr-built" ]; then
+	echo "$out"
+	exit 0
+fi
+
+# Refuse a config where a requested option did not survive olddefconfig:
+# "CONFIG_X=v" lines must be there verbatim, "# CONFIG_X is not set" ones
+# must not be set.
+check_config() {
+	local opt
+	while IFS= read -r opt; do
+		grep -qx "$opt" "$out/.config" || die "config option lost: $opt"
+	done < <(grep '^CONFIG_' "$config")
+	while IFS= read -r opt; do
+		! grep -q "^$opt=" "$out/.config" || die "config option set: $opt"
+	done < <(sed -n 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1/p' "$config")
+}
+
+log "building x86_64 $variant kernel in $out (one-off, about 10-15 min)"
+t=$SECONDS
+mkdir -p "$out"
+cp "$config" "$out/.config"
+make -s -C "$src" O="$out" ARCH=x86_64 olddefconfig >&2
+check_config
+make -s -C "$src" O="$out" ARCH=x86_64 -j"$SMR_JOBS" bzImage modules_prepare >&2
+touch "$out/.smr-built"
+log "x86_64 $variant kernel built in $((SECONDS - t))s"
+echo "$out"
