@@ -112,13 +112,16 @@ static DEFINE_MUTEX(smr_domains_lock);
  * which only the owning CPU writes and pollers read; this CPU's writer-side
  * bookkeeping lives on the next line.  In struct smr, the clock, which
  * writers on every CPU write, comes last on a line of its own, so that it
- * shares nothing with the read-mostly fields every reader loads.
+ * shares nothing with the read-mostly fields every reader loads.  (On
+ * uniprocessor kernels nothing is padded: there is no one to share with.)
  */
 static_assert(offsetofend(struct smr_pcpu, nest) <= SMP_CACHE_BYTES);
+static_assert(offsetof(struct smr, clock) >= offsetofend(struct smr, flags));
+#ifdef CONFIG_SMP
 static_assert(offsetof(struct smr_pcpu, deferred) >= SMP_CACHE_BYTES);
 static_assert(offsetof(struct smr, clock) % SMP_CACHE_BYTES == 0);
-static_assert(offsetof(struct smr, clock) >= offsetofend(struct smr, flags));
 static_assert(sizeof(struct smr) % SMP_CACHE_BYTES == 0);
+#endif
 
 static void smr_clock_params_init(bool wrap)
 {

@@ -23,6 +23,7 @@
 
 #include <linux/cpu.h>
 #include <linux/delay.h>
+#include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/module.h>
@@ -98,8 +99,14 @@ struct torture_writer {
 
 static struct smr *torture_smr;
 static bool torture_lazy;
+static unsigned long torture_step;	/* distance between two goals */
 static struct torture_obj __smr *torture_slots[SMR_TORTURE_SLOTS];
-static struct torture_reader torture_readers[SMR_TORTURE_MAX_READERS];
+/* Thread readers, then the softirq and the hardirq reader. */
+static struct torture_reader torture_readers[SMR_TORTURE_MAX_READERS + 2];
+static struct torture_reader *torture_softirq_reader, *torture_hardirq_reader;
+static struct timer_list torture_softirq_timer;
+static struct hrtimer torture_hardirq_timer;
+static bool torture_irq_readers_on;
 static struct torture_writer torture_writers[SMR_TORTURE_MAX_WRITERS];
 static struct task_struct *torture_main_task, *torture_hotplug_task;
 static unsigned long torture_hotplug_ops;
@@ -136,6 +143,50 @@ static void torture_read_one(struct torture_reader *r)
 		r->errors++;
 }
 
+/*
+ * Interrupt-context readers: their sections land on top of thread readers'
+ * sections on the same CPU and must use their own slots.
+ */
+static void torture_softirq_fn(struct timer_list *t)
+{
+	torture_read_one(torture_softirq_reader);
+	if (READ_ONCE(torture_irq_readers_on))
+		mod_timer(t, jiffies + 1);
+}
+
+static enum hrtimer_restart torture_hardirq_fn(struct hrtimer *t)
+{
+	torture_read_one(torture_hardirq_reader);
+	if (!READ_ONCE(torture_irq_readers_on))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(t, ns_to_ktime(500 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+static void torture_irq_readers_start(void)
+{
+	torture_softirq_reader = &torture_readers[nreaders];
+	torture_hardirq_reader = &torture_readers[nreaders + 1];
+	WRITE_ONCE(torture_irq_readers_on, true);
+	timer_setup(&torture_softirq_timer, torture_softirq_fn, 0);
+	mod_timer(&torture_softirq_timer, jiffies + 1);
+	hrtimer_init(&torture_hardirq_timer, CLOCK_MONOTONIC,
+		     HRTIMER_MODE_REL_HARD);
+	torture_hardirq_timer.function = torture_hardirq_fn;
+	hrtimer_start(&torture_hardirq_timer, ns_to_ktime(500 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+}
+
+static void torture_irq_readers_stop(void)
+{
+	if (!torture_softirq_reader)
+		return;
+	WRITE_ONCE(torture_irq_readers_on, false);
+	timer_delete_sync(&torture_softirq_timer);
+	hrtimer_cancel(&torture_hardirq_timer);
+	torture_softirq_reader = NULL;
+}
+
 static int torture_reader_fn(void *arg)
 {
 	struct torture_reader *r = arg;
@@ -151,11 +202,8 @@ static int torture_reader_fn(void *arg)
 
 static bool torture_reached(unsigned long goal)
 {
-	unsigned long step = smr_deferred_advance(torture_smr) -
-			     smr_current(torture_smr);
-
 	/* busted: a broken poll that is satisfied one step early. */
-	return smr_poll(torture_smr, busted ? goal - step : goal);
+	return smr_poll(torture_smr, busted ? goal - torture_step : goal);
 }
 
 static struct torture_obj *torture_obj_get(struct torture_writer *w)
@@ -289,7 +337,7 @@ static void torture_sum(struct torture_totals *t)
 	unsigned int i;
 
 	memset(t, 0, sizeof(*t));
-	for (i = 0; i < nreaders; i++) {
+	for (i = 0; i < nreaders + 2; i++) {
 		t->reads += READ_ONCE(torture_readers[i].reads);
 		t->errors += READ_ONCE(torture_readers[i].errors);
 		t->max_age = max(t->max_age, READ_ONCE(torture_readers[i].max_age));
@@ -314,6 +362,7 @@ static void torture_stop_threads(void)
 {
 	unsigned int i;
 
+	torture_irq_readers_stop();
 	if (torture_hotplug_task)
 		kthread_stop(torture_hotplug_task);
 	torture_hotplug_task = NULL;
@@ -372,6 +421,7 @@ static int torture_start_threads(void)
 			return PTR_ERR(t);
 		torture_readers[i].task = t;
 	}
+	torture_irq_readers_start();
 	if (hotplug_ms) {
 		t = kthread_run(torture_hotplug_fn, NULL, "smr-torture-hp");
 		if (IS_ERR(t))
@@ -441,6 +491,7 @@ static int __init torture_init(void)
 	torture_smr = smr_domain_create(torture_flags(), "torture");
 	if (!torture_smr)
 		return -ENOMEM;
+	torture_step = smr_deferred_advance(torture_smr) - smr_current(torture_smr);
 	for (i = 0; i < nwriters; i++) {
 		torture_writers[i].id = i;
 		torture_writers[i].last_goal = smr_current(torture_smr);
