@@ -26,6 +26,8 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+
+struct smr_call_pcpu;
 #include <asm/barrier.h>
 
 #include "smr_compat.h"
@@ -130,6 +132,11 @@ enum smr_stat {
 	SMR_STAT_SYNCHRONIZE,	/* smr_synchronize() calls */
 	SMR_STAT_LAZY_TICK,	/* lazy clock steps taken */
 	SMR_STAT_MISUSE,	/* API misuses caught and survived */
+	SMR_STAT_CALL_QUEUED,	/* smr_call() calls */
+	SMR_STAT_CALL_INVOKED,	/* callbacks run */
+	SMR_STAT_CALL_BATCH,	/* batches closed, one advance each */
+	SMR_STAT_CALL_EXPEDITE,	/* batches expedited for the pending limit */
+	SMR_STAT_BARRIER,	/* smr_barrier() calls */
 	SMR_STAT_NR,
 };
 
@@ -192,11 +199,32 @@ struct smr {
 	struct lockdep_map dep_map;
 	struct lock_class_key dep_key;
 #endif
+	struct smr_call_pcpu __percpu *calls;
+	unsigned long call_limit_objs;
+	unsigned long call_limit_bytes;
 	/* public: */
 	struct smr_clock clock ____cacheline_aligned_in_smp;
 	/* private: */
 	raw_spinlock_t lazy_lock;	/* lazy writers only, like the clock */
+	/* Deferred callbacks, updated once per batch (smr_call.c). */
+	atomic_long_t call_pending_objs;
+	atomic_long_t call_pending_bytes;
+	atomic_long_t call_peak_objs;
+	atomic_long_t call_peak_bytes;
 };
+
+/**
+ * struct smr_node - a deferred callback, embedded in the object it frees
+ * @next: queue linkage, owned by smr until the callback runs.
+ * @cb: the callback.
+ */
+struct smr_node {
+	struct smr_node *next;
+	void (*cb)(struct smr_node *node);
+};
+
+/* smr_call() size that closes the batch and has it run as soon as possible. */
+#define SMR_CALL_EXPEDITE	((size_t)~0)
 
 struct smr *smr_domain_create(unsigned long flags, const char *name);
 void smr_domain_free(struct smr *smr);
@@ -208,6 +236,11 @@ void smr_deferred_advance_commit(struct smr *smr, unsigned long goal);
 bool smr_poll(struct smr *smr, unsigned long goal);
 void smr_wait(struct smr *smr, unsigned long goal);
 void smr_synchronize(struct smr *smr);
+void smr_call(struct smr *smr, struct smr_node *node, size_t size,
+	      void (*cb)(struct smr_node *node));
+void smr_barrier(struct smr *smr);
+void smr_call_set_limits(struct smr *smr, unsigned long objs,
+			 unsigned long bytes);
 
 /* Out-of-line halves of the reader for the rare and the misuse cases. */
 void __smr_enter_slow(struct smr *smr, struct smr_pcpu *pcpu, unsigned int ctx);

@@ -9,6 +9,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/delay.h>
 #include <linux/export.h>
@@ -145,7 +146,12 @@ static void smr_clock_params_init(bool wrap)
 	p->max_advance = 16 * p->inc;
 }
 
-static inline void smr_stat_inc(struct smr *smr, enum smr_stat stat)
+/**
+ * smr_stat_inc() - count one event on this CPU
+ * @smr: the domain
+ * @stat: the counter
+ */
+void smr_stat_inc(struct smr *smr, enum smr_stat stat)
 {
 	this_cpu_inc(smr->pcpu->stats[stat]);
 }
@@ -580,6 +586,24 @@ void smr_wait(struct smr *smr, unsigned long goal)
 EXPORT_SYMBOL_GPL(smr_wait);
 
 /**
+ * smr_synchronize_goal() - wait for @goal, sleeping on lazy domains
+ * @smr: the domain
+ * @goal: the goal
+ *
+ * Context: task context, may sleep; not inside a section of @smr.
+ */
+void smr_synchronize_goal(struct smr *smr, unsigned long goal)
+{
+	might_sleep();
+	if (!(smr->flags & SMR_LAZY)) {
+		__smr_poll(smr, goal, true);
+		return;
+	}
+	while (!smr_poll(smr, goal))
+		schedule_timeout_uninterruptible(1);
+}
+
+/**
  * smr_synchronize() - wait until every current reader has left
  * @smr: the domain
  *
@@ -604,12 +628,7 @@ void smr_synchronize(struct smr *smr)
 	}
 	might_sleep();
 	goal = smr_advance(smr);
-	if (!(smr->flags & SMR_LAZY)) {
-		__smr_poll(smr, goal, true);
-		return;
-	}
-	while (!smr_poll(smr, goal))
-		schedule_timeout_uninterruptible(1);
+	smr_synchronize_goal(smr, goal);
 }
 EXPORT_SYMBOL_GPL(smr_synchronize);
 
@@ -631,6 +650,7 @@ static void smr_tick_domain(struct smr *smr)
 {
 	unsigned long rd, wr;
 
+	smr_call_tick(smr);
 	if (!(smr->flags & SMR_LAZY))
 		return;
 	smr_lazy_tick(smr);
@@ -660,11 +680,17 @@ static void smr_tick_fn(struct timer_list *t)
 static int smr_cpu_online(unsigned int cpu)
 {
 	struct smr_tick *tick = per_cpu_ptr(&smr_ticks, cpu);
+	struct smr *smr;
 
 	timer_setup(&tick->timer, smr_tick_fn, TIMER_PINNED | TIMER_DEFERRABLE);
 	WRITE_ONCE(tick->armed, true);
 	tick->timer.expires = jiffies + smr_tick_period;
 	add_timer_on(&tick->timer, cpu);
+
+	mutex_lock(&smr_domains_lock);
+	list_for_each_entry(smr, &smr_domains, node)
+		smr_call_cpu_online(smr, cpu);
+	mutex_unlock(&smr_domains_lock);
 	return 0;
 }
 
@@ -686,6 +712,7 @@ static int smr_cpu_offline(unsigned int cpu)
 	list_for_each_entry(smr, &smr_domains, node) {
 		struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
 
+		smr_call_cpu_offline(smr, cpu);
 		for (ctx = 0; ctx < SMR_CTX_NR; ctx++) {
 			if (WARN_ON_ONCE(READ_ONCE(pcpu->rd_seq[ctx]) !=
 					 SMR_SEQ_INVALID))
@@ -743,6 +770,15 @@ static int smr_domain_check(unsigned long flags, const char *name)
 	return 0;
 }
 
+static void smr_domain_destroy(struct smr *smr)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	lockdep_unregister_key(&smr->dep_key);
+#endif
+	free_percpu(smr->pcpu);
+	kfree(smr);
+}
+
 /*
  * Unregister the domain, wait until no reader is inside, free it.  Called
  * by smr_domain_free(), or by a worker when that was called (wrongly)
@@ -757,13 +793,10 @@ static void smr_domain_release(struct smr *smr)
 	/* smr_tick_fn() may still be looking at the domain. */
 	synchronize_rcu();
 
+	smr_call_domain_exit(smr);
 	while (smr_readers_inside(smr))
 		schedule_timeout_uninterruptible(1);
-#ifdef CONFIG_DEBUG_LOCK_ALLOC
-	lockdep_unregister_key(&smr->dep_key);
-#endif
-	free_percpu(smr->pcpu);
-	kfree(smr);
+	smr_domain_destroy(smr);
 }
 
 static void smr_domain_free_work(struct work_struct *work)
@@ -811,10 +844,18 @@ struct smr *smr_domain_create(unsigned long flags, const char *name)
 	lockdep_init_map(&smr->dep_map, smr->name, &smr->dep_key, 0);
 #endif
 
-	smr_debugfs_add(smr);
+	/* Hotplug sees the domain with its queues' online state right. */
+	cpus_read_lock();
+	if (smr_call_domain_init(smr)) {
+		cpus_read_unlock();
+		smr_domain_destroy(smr);
+		return NULL;
+	}
 	mutex_lock(&smr_domains_lock);
 	list_add_tail_rcu(&smr->node, &smr_domains);
 	mutex_unlock(&smr_domains_lock);
+	cpus_read_unlock();
+	smr_debugfs_add(smr);
 	return smr;
 }
 EXPORT_SYMBOL_GPL(smr_domain_create);
@@ -864,7 +905,7 @@ static int __init smr_init(void)
 {
 	int ret;
 
-	ret = smr_params_check();
+	ret = smr_params_check() ?: smr_call_params_check();
 	if (ret)
 		return ret;
 	smr_clock_params_init(wrap_test);
@@ -872,12 +913,18 @@ static int __init smr_init(void)
 	smr_wq = alloc_workqueue("smr", WQ_UNBOUND, 0);
 	if (!smr_wq)
 		return -ENOMEM;
+	ret = smr_call_init();
+	if (ret) {
+		destroy_workqueue(smr_wq);
+		return ret;
+	}
 	smr_debugfs_init();
 
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "smr:tick",
 				smr_cpu_online, smr_cpu_offline);
 	if (ret < 0) {
 		smr_debugfs_exit();
+		smr_call_exit();
 		destroy_workqueue(smr_wq);
 		return ret;
 	}
@@ -892,6 +939,7 @@ static void __exit smr_exit(void)
 	cpuhp_remove_state(smr_cpuhp_state);
 	/* Domains freed while readers were inside finish here. */
 	destroy_workqueue(smr_wq);
+	smr_call_exit();
 	WARN(!list_empty(&smr_domains),
 	     "smr: unloading with domains still registered\n");
 	smr_debugfs_exit();

@@ -27,6 +27,11 @@ static const char * const smr_stat_names[SMR_STAT_NR] = {
 	[SMR_STAT_SYNCHRONIZE]	= "synchronize",
 	[SMR_STAT_LAZY_TICK]	= "lazy_tick",
 	[SMR_STAT_MISUSE]	= "misuse",
+	[SMR_STAT_CALL_QUEUED]	= "call_queued",
+	[SMR_STAT_CALL_INVOKED]	= "call_invoked",
+	[SMR_STAT_CALL_BATCH]	= "call_batch",
+	[SMR_STAT_CALL_EXPEDITE] = "call_expedite",
+	[SMR_STAT_BARRIER]	= "barrier",
 };
 
 static const char * const smr_ctx_names[SMR_CTX_NR] = {
@@ -42,8 +47,16 @@ static int stats_show(struct seq_file *m, void *unused)
 	unsigned int i;
 
 	for (i = 0; i < SMR_STAT_NR; i++)
-		seq_printf(m, "%-14s %lu\n", smr_stat_names[i],
+		seq_printf(m, "%-18s %lu\n", smr_stat_names[i],
 			   smr_stat_sum(smr, i));
+	seq_printf(m, "%-18s %ld\n", "call_pending_objs",
+		   atomic_long_read(&smr->call_pending_objs));
+	seq_printf(m, "%-18s %ld\n", "call_pending_bytes",
+		   atomic_long_read(&smr->call_pending_bytes));
+	seq_printf(m, "%-18s %ld\n", "call_peak_objs",
+		   atomic_long_read(&smr->call_peak_objs));
+	seq_printf(m, "%-18s %ld\n", "call_peak_bytes",
+		   atomic_long_read(&smr->call_peak_bytes));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);

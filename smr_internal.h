@@ -27,6 +27,20 @@ struct smr_clock_params {
 
 extern struct smr_clock_params smr_clock_params;
 
+/* smr_core.c */
+void smr_stat_inc(struct smr *smr, enum smr_stat stat);
+void smr_synchronize_goal(struct smr *smr, unsigned long goal);
+
+/* smr_call.c */
+int smr_call_init(void);
+void smr_call_exit(void);
+int smr_call_params_check(void);
+int smr_call_domain_init(struct smr *smr);
+void smr_call_domain_exit(struct smr *smr);
+void smr_call_tick(struct smr *smr);
+void smr_call_cpu_online(struct smr *smr, int cpu);
+void smr_call_cpu_offline(struct smr *smr, int cpu);
+
 /* smr_debugfs.c */
 void smr_debugfs_init(void);
 void smr_debugfs_exit(void);
