@@ -97,6 +97,7 @@ static inline unsigned long smr_seq_max(unsigned long a, unsigned long b)
 #define SMR_NONE		0UL
 #define SMR_LAZY		BIT(0)	/* unfenced readers, tick-driven clock */
 #define SMR_DEFERRED		BIT(1)	/* smr_advance() touches the clock every Nth call */
+#define SMR_SLEEPABLE		BIT(2)	/* readers may use smr_enter_sleepable() */
 #define SMR_DEFERRED_SHIFT	16
 #define SMR_DEFERRED_MAX	0xffffUL
 /**
@@ -137,6 +138,8 @@ enum smr_stat {
 	SMR_STAT_CALL_BATCH,	/* batches closed, one advance each */
 	SMR_STAT_CALL_EXPEDITE,	/* batches expedited for the pending limit */
 	SMR_STAT_BARRIER,	/* smr_barrier() calls */
+	SMR_STAT_SLEEPABLE,	/* sleepable sections entered */
+	SMR_STAT_STALL,		/* stall warnings given */
 	SMR_STAT_NR,
 };
 
@@ -148,18 +151,48 @@ enum smr_stat {
  * @nest: per context level, misuse-nesting depth (see smr_enter()).
  * @deferred: SMR_DEFERRED domains: advances handed out since the clock
  *	last really moved on this CPU.
+ * @stall_seq: per context level, the held sequence the tick is timing.
+ * @stall_since: per context level, jiffies when it started timing it.
+ * @stall_warned: per context level, the held sequence was reported.
  * @stats: event counters, see enum smr_stat.
+ * @sleepers_lock: protects @sleepers.
+ * @sleepers: trackers of the sleepable sections entered on this CPU,
+ *	wherever their tasks are now.
  *
  * The first cache line is the reader's: smr_enter() and smr_leave() touch
- * nothing else, and pollers on other CPUs read it.  Writer-side
- * bookkeeping of this CPU starts on the next line so that it does not make
- * the reader line bounce.
+ * nothing else, and pollers on other CPUs read it.  This CPU's writer-side
+ * bookkeeping starts on the next line so that it does not make the reader
+ * line bounce.  The sleepable readers' list, the one thing other CPUs
+ * write (a reader that migrated leaves from there), has lines of its own.
  */
 struct smr_pcpu {
 	unsigned long rd_seq[SMR_CTX_NR];
 	u8 nest[SMR_CTX_NR];
 	unsigned int deferred ____cacheline_aligned_in_smp;
+	unsigned long stall_seq[SMR_CTX_NR];
+	unsigned long stall_since[SMR_CTX_NR];
+	bool stall_warned[SMR_CTX_NR];
 	unsigned long stats[SMR_STAT_NR];
+	raw_spinlock_t sleepers_lock ____cacheline_aligned_in_smp;
+	struct list_head sleepers;
+};
+
+/**
+ * struct smr_tracker - a sleepable read section, owned by the reader
+ * @node: on the list of the CPU where the section was entered.
+ * @seq: the clock value observed on entry.
+ * @task: the reader.
+ * @since: jiffies on entry, for stall warnings.
+ * @cpu: the CPU where the section was entered.
+ * @stall_warned: a stall warning was given for this section.
+ */
+struct smr_tracker {
+	struct list_head node;
+	unsigned long seq;
+	struct task_struct *task;
+	unsigned long since;
+	int cpu;
+	bool stall_warned;
 };
 
 /**
@@ -241,6 +274,10 @@ void smr_call(struct smr *smr, struct smr_node *node, size_t size,
 void smr_barrier(struct smr *smr);
 void smr_call_set_limits(struct smr *smr, unsigned long objs,
 			 unsigned long bytes);
+void smr_enter_sleepable(struct smr *smr, struct smr_tracker *tracker)
+	__acquires(smr);
+void smr_leave_sleepable(struct smr *smr, struct smr_tracker *tracker)
+	__releases(smr);
 
 /* Out-of-line halves of the reader for the rare and the misuse cases. */
 void __smr_enter_slow(struct smr *smr, struct smr_pcpu *pcpu, unsigned int ctx);

@@ -93,14 +93,19 @@ static unsigned int tick_ms = 4;
 module_param(tick_ms, uint, 0444);
 MODULE_PARM_DESC(tick_ms, "Period of the per-cpu smr tick in ms (1-1000)");
 
+static unsigned int stall_ms = 3000;
+module_param(stall_ms, uint, 0444);
+MODULE_PARM_DESC(stall_ms, "Warn about a reader holding the clock back this long (0: never; 100-600000)");
+
 #define SMR_LAZY_GRACE		2	/* clock steps between a lazy goal and now */
 #define SMR_DEFERRED_DEFAULT	8	/* SMR_DEFERRED without an explicit limit */
-#define SMR_FLAGS_VALID		(SMR_LAZY | SMR_DEFERRED | \
+#define SMR_FLAGS_VALID		(SMR_LAZY | SMR_DEFERRED | SMR_SLEEPABLE | \
 				 (SMR_DEFERRED_MAX << SMR_DEFERRED_SHIFT))
 
 struct smr_clock_params smr_clock_params __read_mostly;
 
 static unsigned long smr_tick_period __read_mostly;	/* jiffies */
+static unsigned long smr_stall_jiffies __read_mostly;	/* 0: no warnings */
 static enum cpuhp_state smr_cpuhp_state;
 static struct workqueue_struct *smr_wq;
 
@@ -122,6 +127,9 @@ static_assert(offsetof(struct smr, clock) >= offsetofend(struct smr, flags));
 static_assert(offsetof(struct smr_pcpu, deferred) >= SMP_CACHE_BYTES);
 static_assert(offsetof(struct smr, clock) % SMP_CACHE_BYTES == 0);
 static_assert(sizeof(struct smr) % SMP_CACHE_BYTES == 0);
+static_assert(offsetof(struct smr_pcpu, sleepers_lock) % SMP_CACHE_BYTES == 0);
+static_assert(offsetof(struct smr_pcpu, sleepers_lock) >=
+	      offsetofend(struct smr_pcpu, stats));
 #endif
 
 static void smr_clock_params_init(bool wrap)
@@ -466,6 +474,8 @@ static unsigned long smr_scan(struct smr *smr, unsigned long rd,
 			if (seq != SMR_SEQ_INVALID)
 				min = smr_seq_min(min, seq);
 		}
+		if (smr_sleepers_present(pcpu))
+			min = smr_sleepers_scan(smr, pcpu, rd, min, wait);
 	}
 
 	rd = atomic_long_read(&smr->clock.rd_seq);
@@ -569,9 +579,12 @@ EXPORT_SYMBOL_GPL(smr_poll);
  * lazy domains it spins until the tick has moved the clock far enough
  * (up to two jiffies), so it must not be called with interrupts disabled
  * there.  Waiting inside a section of @smr would wait for itself: it
- * warns, and then waits for every other reader only.
+ * warns, and then waits for every other reader only.  On SMR_SLEEPABLE
+ * domains readers may be asleep, so it sleeps between polls instead, as
+ * smr_synchronize() does.
  *
- * Context: task or softirq context, preemption may be disabled.
+ * Context: task or softirq context, preemption may be disabled; task
+ * context on SMR_SLEEPABLE domains.
  */
 void smr_wait(struct smr *smr, unsigned long goal)
 {
@@ -581,6 +594,10 @@ void smr_wait(struct smr *smr, unsigned long goal)
 		      smr->name))
 		smr_misuse(smr);
 	smr_stat_inc(smr, SMR_STAT_WAIT);
+	if ((smr->flags & SMR_SLEEPABLE) && !smr_entered(smr)) {
+		smr_synchronize_goal(smr, goal);
+		return;
+	}
 	__smr_poll(smr, goal, true);
 }
 EXPORT_SYMBOL_GPL(smr_wait);
@@ -594,12 +611,12 @@ EXPORT_SYMBOL_GPL(smr_wait);
  */
 void smr_synchronize_goal(struct smr *smr, unsigned long goal)
 {
+	/* Lazy clocks need ticks: sleep for them rather than spin. */
+	bool spin = !(smr->flags & SMR_LAZY);
+
 	might_sleep();
-	if (!(smr->flags & SMR_LAZY)) {
-		__smr_poll(smr, goal, true);
-		return;
-	}
-	while (!smr_poll(smr, goal))
+	/* Sleepable readers are waited for by sleeping between polls. */
+	while (!__smr_poll(smr, goal, spin))
 		schedule_timeout_uninterruptible(1);
 }
 
@@ -646,11 +663,51 @@ struct smr_tick {
 
 static DEFINE_PER_CPU(struct smr_tick, smr_ticks);
 
+/* Time each held slot of this CPU; warn once when one holds on too long. */
+static void smr_stall_check_slot(struct smr *smr, struct smr_pcpu *pcpu,
+				 unsigned int ctx, unsigned long wr)
+{
+	unsigned long seq = READ_ONCE(pcpu->rd_seq[ctx]);
+
+	if (seq == SMR_SEQ_INVALID || !SMR_SEQ_LT(seq, wr)) {
+		pcpu->stall_seq[ctx] = SMR_SEQ_INVALID;
+		return;
+	}
+	if (seq != pcpu->stall_seq[ctx]) {
+		pcpu->stall_seq[ctx] = seq;
+		pcpu->stall_since[ctx] = jiffies;
+		pcpu->stall_warned[ctx] = false;
+		return;
+	}
+	if (pcpu->stall_warned[ctx] ||
+	    time_before(jiffies, pcpu->stall_since[ctx] + smr_stall_jiffies))
+		return;
+	pcpu->stall_warned[ctx] = true;
+	smr_stat_inc(smr, SMR_STAT_STALL);
+	pr_warn("%s: stall: CPU %d reader (context level %u) has held sequence %#lx for %u ms; wr_seq %#lx\n",
+		smr->name, smp_processor_id(), ctx, seq,
+		jiffies_to_msecs(jiffies - pcpu->stall_since[ctx]), wr);
+}
+
+static void smr_stall_check(struct smr *smr)
+{
+	struct smr_pcpu *pcpu = this_cpu_ptr(smr->pcpu);
+	unsigned long wr = atomic_long_read(&smr->clock.wr_seq);
+	unsigned int ctx;
+
+	if (!smr_stall_jiffies)
+		return;
+	for (ctx = 0; ctx < SMR_CTX_NR; ctx++)
+		smr_stall_check_slot(smr, pcpu, ctx, wr);
+	smr_sleepers_stall_check(smr, pcpu, smr_stall_jiffies);
+}
+
 static void smr_tick_domain(struct smr *smr)
 {
 	unsigned long rd, wr;
 
 	smr_call_tick(smr);
+	smr_stall_check(smr);
 	if (!(smr->flags & SMR_LAZY))
 		return;
 	smr_lazy_tick(smr);
@@ -732,11 +789,15 @@ static bool smr_readers_inside(struct smr *smr)
 	unsigned int ctx;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
+	for_each_possible_cpu(cpu) {
+		struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
+
+		if (smr_sleepers_present(pcpu))
+			return true;
 		for (ctx = 0; ctx < SMR_CTX_NR; ctx++)
-			if (READ_ONCE(per_cpu_ptr(smr->pcpu, cpu)->rd_seq[ctx]) !=
-			    SMR_SEQ_INVALID)
+			if (READ_ONCE(pcpu->rd_seq[ctx]) != SMR_SEQ_INVALID)
 				return true;
+	}
 	return false;
 }
 
@@ -806,7 +867,8 @@ static void smr_domain_free_work(struct work_struct *work)
 
 /**
  * smr_domain_create() - create an SMR domain
- * @flags: SMR_NONE, SMR_LAZY, SMR_DEFERRED or SMR_DEFERRED_LIMIT(n)
+ * @flags: SMR_NONE, SMR_LAZY, SMR_DEFERRED or SMR_DEFERRED_LIMIT(n), any of
+ *	them with SMR_SLEEPABLE
  * @name: name for debugfs and messages (copied, SMR_NAME_MAX at most)
  *
  * Domains are not cheap (per-cpu state, a debugfs directory, work for the
@@ -818,6 +880,7 @@ static void smr_domain_free_work(struct work_struct *work)
 struct smr *smr_domain_create(unsigned long flags, const char *name)
 {
 	struct smr *smr;
+	int cpu;
 
 	might_sleep();
 	if (smr_domain_check(flags, name))
@@ -831,6 +894,8 @@ struct smr *smr_domain_create(unsigned long flags, const char *name)
 		kfree(smr);
 		return NULL;
 	}
+	for_each_possible_cpu(cpu)
+		smr_sleepers_init(per_cpu_ptr(smr->pcpu, cpu));
 	smr->flags = flags;
 	smr->deferred_limit = smr_deferred_limit(flags);
 	strscpy(smr->name, name, sizeof(smr->name));
@@ -898,6 +963,11 @@ static int __init smr_params_check(void)
 		return -EINVAL;
 	}
 	smr_tick_period = max(msecs_to_jiffies(tick_ms), 1UL);
+	if (stall_ms && (stall_ms < 100 || stall_ms > 600000)) {
+		pr_err("stall_ms=%u is out of range (0, or 100-600000)\n", stall_ms);
+		return -EINVAL;
+	}
+	smr_stall_jiffies = msecs_to_jiffies(stall_ms);
 	return 0;
 }
 

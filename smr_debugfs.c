@@ -32,6 +32,8 @@ static const char * const smr_stat_names[SMR_STAT_NR] = {
 	[SMR_STAT_CALL_BATCH]	= "call_batch",
 	[SMR_STAT_CALL_EXPEDITE] = "call_expedite",
 	[SMR_STAT_BARRIER]	= "barrier",
+	[SMR_STAT_SLEEPABLE]	= "sleepable",
+	[SMR_STAT_STALL]	= "stall",
 };
 
 static const char * const smr_ctx_names[SMR_CTX_NR] = {

@@ -41,6 +41,14 @@ void smr_call_tick(struct smr *smr);
 void smr_call_cpu_online(struct smr *smr, int cpu);
 void smr_call_cpu_offline(struct smr *smr, int cpu);
 
+/* smr_sleepable.c */
+void smr_sleepers_init(struct smr_pcpu *pcpu);
+bool smr_sleepers_present(struct smr_pcpu *pcpu);
+unsigned long smr_sleepers_scan(struct smr *smr, struct smr_pcpu *pcpu,
+				unsigned long rd, unsigned long min, bool wait);
+void smr_sleepers_stall_check(struct smr *smr, struct smr_pcpu *pcpu,
+			      unsigned long limit);
+
 /* smr_debugfs.c */
 void smr_debugfs_init(void);
 void smr_debugfs_exit(void);

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sleepable read sections: smr_enter_sleepable() and smr_leave_sleepable().
+ *
+ * A sleepable reader may block, so it cannot live in a per-cpu slot: it
+ * may migrate, and the CPU it entered on may run other readers meanwhile.
+ * Instead the reader's tracker (on its stack) records the sequence it
+ * observed and is linked on a list of the CPU where it entered, under that
+ * list's lock.  It stays there wherever the task goes; smr_leave_sleepable()
+ * unlinks it from that same list, from any CPU.  Pollers walk every CPU's
+ * list after the slots (only when it is not empty), so a sleeping or
+ * migrated reader holds the clock back exactly as a slot does.
+ *
+ * Ordering, in the labels of smr_core.c:
+ *
+ * - R1s (enter: link under the lock, then smp_mb()): as R1, the tracker is
+ *   visible before the section's loads.  Pairs with S2, which precedes the
+ *   pollers' lockless look at the list head.
+ * - R2s (leave: unlink under the lock): the unlock is a release, so the
+ *   section's loads are done before a poller that takes the lock later
+ *   finds the tracker gone.  Pairs with that poller's lock acquisition (S3s).
+ *
+ * The lists are the only fields of struct smr_pcpu that other CPUs write,
+ * which is why they have a cache line of their own.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/jiffies.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+
+#include "smr_internal.h"
+
+/**
+ * smr_enter_sleepable() - enter a read section that may sleep
+ * @smr: the domain, created with SMR_SLEEPABLE
+ * @tracker: caller-provided, typically on the stack; needs no setup and
+ *	must stay untouched until smr_leave_sleepable()
+ *
+ * Like smr_enter(), but the section may block: take mutexes, allocate
+ * with GFP_KERNEL, wait for I/O.  It must not wait for unbounded events
+ * (user space, the network): while it sleeps no memory retired after it
+ * entered can be reclaimed.  Sleepable sections may nest, each with its
+ * own tracker, and may be mixed with smr_enter() sections.  On a domain
+ * without SMR_SLEEPABLE it warns and works all the same.
+ *
+ * Context: task context.
+ */
+void smr_enter_sleepable(struct smr *smr, struct smr_tracker *tracker)
+	__acquires(smr)
+{
+	struct smr_pcpu *pcpu;
+	unsigned long flags;
+
+	__acquire(smr);
+	if (WARN_ON_ONCE(!smr || !tracker))
+		return;
+	if (WARN_ONCE(!(smr->flags & SMR_SLEEPABLE),
+		      "smr: %s: sleepable section on a domain without SMR_SLEEPABLE\n",
+		      smr->name))
+		smr_stat_inc(smr, SMR_STAT_MISUSE);
+	tracker->task = current;
+	tracker->since = jiffies;
+	tracker->stall_warned = false;
+
+	local_irq_save(flags);
+	tracker->cpu = smp_processor_id();
+	pcpu = this_cpu_ptr(smr->pcpu);
+	raw_spin_lock(&pcpu->sleepers_lock);
+	tracker->seq = atomic_long_read(&smr->clock.wr_seq);
+	list_add_tail(&tracker->node, &pcpu->sleepers);
+	raw_spin_unlock(&pcpu->sleepers_lock);
+	local_irq_restore(flags);
+	smr_stat_inc(smr, SMR_STAT_SLEEPABLE);
+
+	/* R1s: pairs with S2 in smr_scan(). */
+	smp_mb();
+	smr_lock_acquire(smr);
+}
+EXPORT_SYMBOL_GPL(smr_enter_sleepable);
+
+/**
+ * smr_leave_sleepable() - leave a section entered with smr_enter_sleepable()
+ * @smr: the domain
+ * @tracker: the tracker given to smr_enter_sleepable()
+ *
+ * Context: task context, the task that entered, on any CPU.
+ */
+void smr_leave_sleepable(struct smr *smr, struct smr_tracker *tracker)
+	__releases(smr)
+{
+	struct smr_pcpu *pcpu;
+	unsigned long flags;
+
+	__release(smr);
+	if (WARN_ON_ONCE(!smr || !tracker))
+		return;
+	smr_lock_release(smr);
+	pcpu = per_cpu_ptr(smr->pcpu, tracker->cpu);
+	/* R2s: the unlock orders the section's loads first; pairs with S3s. */
+	raw_spin_lock_irqsave(&pcpu->sleepers_lock, flags);
+	list_del(&tracker->node);
+	raw_spin_unlock_irqrestore(&pcpu->sleepers_lock, flags);
+}
+EXPORT_SYMBOL_GPL(smr_leave_sleepable);
+
+/**
+ * smr_sleepers_init() - set up one CPU's list of sleepable readers
+ * @pcpu: the CPU's state
+ */
+void smr_sleepers_init(struct smr_pcpu *pcpu)
+{
+	raw_spin_lock_init(&pcpu->sleepers_lock);
+	INIT_LIST_HEAD(&pcpu->sleepers);
+}
+
+/**
+ * smr_sleepers_present() - does a sleepable reader hold this CPU's list?
+ * @pcpu: the CPU's state
+ *
+ * Return: true if the list is not empty.  Lockless: called after S2.
+ */
+bool smr_sleepers_present(struct smr_pcpu *pcpu)
+{
+	return !list_empty(&pcpu->sleepers);
+}
+
+/**
+ * smr_sleepers_scan() - fold one CPU's sleepable readers into a minimum
+ * @smr: the domain
+ * @pcpu: the CPU's state
+ * @rd: rd_seq when the poll began (stale trackers are clamped to it)
+ * @min: the minimum so far
+ * @wait: the caller waits: its own sections cannot leave, skip them
+ *
+ * Return: the new minimum.
+ */
+unsigned long smr_sleepers_scan(struct smr *smr, struct smr_pcpu *pcpu,
+				unsigned long rd, unsigned long min, bool wait)
+{
+	struct smr_tracker *t;
+	unsigned long flags;
+
+	/* S3s: the lock pairs with R2s in smr_leave_sleepable(). */
+	raw_spin_lock_irqsave(&pcpu->sleepers_lock, flags);
+	list_for_each_entry(t, &pcpu->sleepers, node) {
+		if (wait && t->task == current) {
+			WARN_ONCE(1, "smr: %s: waiting inside own sleepable section\n",
+				  smr->name);
+			smr_stat_inc(smr, SMR_STAT_MISUSE);
+			continue;
+		}
+		min = smr_seq_min(min, smr_seq_max(t->seq, rd));
+	}
+	raw_spin_unlock_irqrestore(&pcpu->sleepers_lock, flags);
+	return min;
+}
+
+/**
+ * smr_sleepers_stall_check() - warn about sleepable readers holding on
+ * @smr: the domain
+ * @pcpu: this CPU's state (the tick's CPU)
+ * @limit: jiffies a reader may hold the clock back before a warning
+ *
+ * Each tracker warns at most once.  Called from the smr tick.
+ */
+void smr_sleepers_stall_check(struct smr *smr, struct smr_pcpu *pcpu,
+			      unsigned long limit)
+{
+	unsigned long wr = atomic_long_read(&smr->clock.wr_seq), flags;
+	struct smr_tracker *t;
+
+	if (!smr_sleepers_present(pcpu))
+		return;
+	raw_spin_lock_irqsave(&pcpu->sleepers_lock, flags);
+	list_for_each_entry(t, &pcpu->sleepers, node) {
+		if (t->stall_warned || !SMR_SEQ_LT(t->seq, wr) ||
+		    time_before(jiffies, t->since + limit))
+			continue;
+		t->stall_warned = true;
+		smr_stat_inc(smr, SMR_STAT_STALL);
+		pr_warn("%s: stall: sleepable reader %s/%d (entered on CPU %d) has held sequence %#lx for %u ms; wr_seq %#lx\n",
+			smr->name, t->task->comm, task_pid_nr(t->task), t->cpu,
+			t->seq, jiffies_to_msecs(jiffies - t->since), wr);
+	}
+	raw_spin_unlock_irqrestore(&pcpu->sleepers_lock, flags);
+}

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suites for sleepable sections and stall warnings.
+ *
+ * A module of its own, linked against smr.ko's exports like any consumer.
+ * Waits are bounded by generous liveness limits, never timed.
+ */
+
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+
+#include "smr.h"
+
+#define SLEEPABLE_TEST_LIVENESS_MS	20000
+
+static int smr_sleepable_test_init(struct kunit *test)
+{
+	test->priv = smr_domain_create(SMR_SLEEPABLE, "kunit-sleepable");
+	KUNIT_ASSERT_NOT_NULL(test, test->priv);
+	return 0;
+}
+
+static void smr_sleepable_test_exit(struct kunit *test)
+{
+	smr_domain_free(test->priv);
+}
+
+static DEFINE_MUTEX(sleepable_test_mutex);
+
+/* The section sleeps, takes a mutex, allocates: and still holds goals. */
+static void smr_sleepable_section_may_block(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct smr_tracker t;
+	unsigned long goal;
+	void *p;
+
+	smr_enter_sleepable(smr, &t);
+	goal = smr_advance(smr);
+	msleep(20);
+	mutex_lock(&sleepable_test_mutex);
+	p = kmalloc(64, GFP_KERNEL);
+	mutex_unlock(&sleepable_test_mutex);
+	kfree(p);
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+	smr_leave_sleepable(smr, &t);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), 0UL);
+}
+
+static void smr_sleepable_nested_and_mixed(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct smr_tracker outer, inner;
+	unsigned long before, after;
+
+	smr_enter_sleepable(smr, &outer);
+	before = smr_advance(smr);
+	smr_enter_sleepable(smr, &inner);
+	after = smr_advance(smr);
+	smr_enter(smr);
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, before));
+	smr_leave(smr);
+	smr_leave_sleepable(smr, &outer);
+	/* The inner section entered after "before" was handed out. */
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, before));
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, after));
+	smr_leave_sleepable(smr, &inner);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, after));
+}
+
+struct sleeper {
+	struct smr *smr;
+	struct completion inside;
+	struct completion go;
+	bool leaving;
+	int entered_cpu, left_cpu;
+};
+
+static int sleeper_fn(void *arg)
+{
+	struct sleeper *s = arg;
+	struct smr_tracker t;
+
+	smr_enter_sleepable(s->smr, &t);
+	s->entered_cpu = raw_smp_processor_id();
+	complete(&s->inside);
+	wait_for_completion(&s->go);	/* sleeps, possibly migrates */
+	s->left_cpu = raw_smp_processor_id();
+	WRITE_ONCE(s->leaving, true);
+	smr_leave_sleepable(s->smr, &t);
+	return 0;
+}
+
+static struct task_struct *sleeper_start(struct kunit *test, struct sleeper *s,
+					 struct smr *smr, int cpu)
+{
+	struct task_struct *t;
+
+	s->smr = smr;
+	s->leaving = false;
+	init_completion(&s->inside);
+	init_completion(&s->go);
+	t = kthread_create(sleeper_fn, s, "smr-kunit-sleeper");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	if (cpu >= 0)
+		kthread_bind(t, cpu);
+	get_task_struct(t);
+	wake_up_process(t);
+	wait_for_completion(&s->inside);
+	return t;
+}
+
+static int sleeper_release_fn(void *arg)
+{
+	struct sleeper *s = arg;
+
+	msleep(50);
+	complete(&s->go);
+	return 0;
+}
+
+/* smr_synchronize() sleeps until a sleeping reader has left. */
+static void smr_sleepable_synchronize_waits(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct task_struct *t, *r;
+	struct sleeper s;
+
+	t = sleeper_start(test, &s, smr, -1);
+	r = kthread_run(sleeper_release_fn, &s, "smr-kunit-release");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	smr_synchronize(smr);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(s.leaving));
+	kthread_stop(t);
+	put_task_struct(t);
+}
+
+/* smr_wait() on a sleepable domain sleeps too. */
+static void smr_sleepable_wait_waits(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct task_struct *t, *r;
+	struct sleeper s;
+
+	t = sleeper_start(test, &s, smr, -1);
+	r = kthread_run(sleeper_release_fn, &s, "smr-kunit-release");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	smr_wait(smr, smr_advance(smr));
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(s.leaving));
+	kthread_stop(t);
+	put_task_struct(t);
+}
+
+/* A reader that sleeps on one CPU and leaves on another. */
+static void smr_sleepable_migrating_reader(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct task_struct *t;
+	struct sleeper s;
+	unsigned long goal;
+	int from, to;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	from = cpumask_first(cpu_online_mask);
+	to = cpumask_next(from, cpu_online_mask);
+	t = sleeper_start(test, &s, smr, from);
+	goal = smr_advance(smr);
+	KUNIT_EXPECT_EQ(test, set_cpus_allowed_ptr(t, cpumask_of(to)), 0);
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+	complete(&s.go);
+	smr_synchronize(smr);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(s.leaving));
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+	kthread_stop(t);
+	KUNIT_EXPECT_EQ(test, s.entered_cpu, from);
+	KUNIT_EXPECT_EQ(test, s.left_cpu, to);
+	put_task_struct(t);
+}
+
+static void smr_sleepable_synchronize_inside(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
+	struct smr_tracker t;
+
+	smr_enter_sleepable(smr, &t);
+	smr_synchronize(smr);	/* bug: warns, does not wait for itself */
+	smr_leave_sleepable(smr, &t);
+	KUNIT_EXPECT_GT(test, smr_stat_sum(smr, SMR_STAT_MISUSE), misuse);
+	smr_synchronize(smr);
+}
+
+static void smr_sleepable_on_plain_domain(struct kunit *test)
+{
+	struct smr *smr = smr_domain_create(SMR_NONE, "kunit-not-sleepable");
+	struct smr_tracker t;
+	unsigned long goal;
+
+	KUNIT_ASSERT_NOT_NULL(test, smr);
+	smr_enter_sleepable(smr, &t);	/* bug: warns, works */
+	goal = smr_advance(smr);
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+	smr_leave_sleepable(smr, &t);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), 1UL);
+	smr_domain_free(smr);
+}
+
+static struct kunit_case smr_sleepable_cases[] = {
+	KUNIT_CASE(smr_sleepable_section_may_block),
+	KUNIT_CASE(smr_sleepable_nested_and_mixed),
+	KUNIT_CASE(smr_sleepable_synchronize_waits),
+	KUNIT_CASE(smr_sleepable_wait_waits),
+	KUNIT_CASE(smr_sleepable_migrating_reader),
+	KUNIT_CASE(smr_sleepable_synchronize_inside),
+	KUNIT_CASE(smr_sleepable_on_plain_domain),
+	{}
+};
+
+static struct kunit_suite smr_sleepable_suite = {
+	.name = "smr_sleepable",
+	.init = smr_sleepable_test_init,
+	.exit = smr_sleepable_test_exit,
+	.test_cases = smr_sleepable_cases,
+};
+
+/* ---- smr_stall -------------------------------------------------------- */
+
+static bool stall_seen(struct smr *smr, unsigned long before)
+{
+	unsigned long deadline = jiffies +
+				 msecs_to_jiffies(SLEEPABLE_TEST_LIVENESS_MS);
+
+	while (smr_stat_sum(smr, SMR_STAT_STALL) == before) {
+		if (time_after(jiffies, deadline))
+			return false;
+		msleep(20);
+	}
+	return true;
+}
+
+/* A sleepable reader that holds the clock back gets exactly one warning. */
+static void smr_stall_held_reader_warns_once(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct smr_tracker t;
+
+	smr_enter_sleepable(smr, &t);
+	(void)smr_advance(smr);
+	KUNIT_EXPECT_TRUE(test, stall_seen(smr, 0));
+	msleep(100);	/* more ticks: no second warning for the same reader */
+	smr_leave_sleepable(smr, &t);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_STALL), 1UL);
+}
+
+/* Many short sections, advances and polls: no warning. */
+static void smr_stall_normal_readers_quiet(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct smr_tracker t;
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		smr_enter(smr);
+		smr_leave(smr);
+		smr_enter_sleepable(smr, &t);
+		smr_leave_sleepable(smr, &t);
+		(void)smr_poll(smr, smr_advance(smr));
+		if (i % 100 == 0)
+			msleep(5);
+	}
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_STALL), 0UL);
+}
+
+static struct kunit_case smr_stall_cases[] = {
+	KUNIT_CASE(smr_stall_normal_readers_quiet),
+	KUNIT_CASE_SLOW(smr_stall_held_reader_warns_once),
+	{}
+};
+
+static struct kunit_suite smr_stall_suite = {
+	.name = "smr_stall",
+	.init = smr_sleepable_test_init,
+	.exit = smr_sleepable_test_exit,
+	.test_cases = smr_stall_cases,
+};
+
+kunit_test_suites(&smr_sleepable_suite, &smr_stall_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for smr sleepable sections and stall warnings");
