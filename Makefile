@@ -2,8 +2,15 @@
 #
 # User and CI entry points. kbuild itself reads ./Kbuild.
 #   make [modules] [KDIR=...]  build in this directory against KDIR
-#   make uml | debian          W=1 build in build/<target>/ (warnings fail)
-#   make test                  lint, build, run KUnit under UML (CI)
+#   make uml | debian | debug | kcsan
+#                              W=1 build in build/<target>/ (warnings fail)
+#   make test                  lint, build, KUnit under UML, then QEMU runs
+#                              (torture, busted, KUnit, misuse) on Debian's
+#                              kernel and the x86 debug kernel (CI)
+#   make torture [KERNEL=debug|debian|kcsan] [DURATION=1800] [HOTPLUG=200]
+#                [FLAVOUR=default|lazy|deferred] [WRAP=0|1] [NWRITERS=1]
+#                [NREADERS=0] [BUSTED=0|1]
+#                              one long smr_torture run under QEMU
 #   make check                 checkpatch, sparse, kernel-doc
 #   make demo                  boot UML and show the debugfs demo
 #   make clean
@@ -16,11 +23,16 @@ modules:
 	@test -d $(KDIR) || { echo "no kernel build dir $(KDIR); set KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-uml debian:
+uml debian debug kcsan:
 	@scripts/build-modules.sh $@
 
 test:
 	@scripts/test.sh
+
+torture:
+	@KERNEL=$(KERNEL) DURATION=$(DURATION) HOTPLUG=$(HOTPLUG) \
+		FLAVOUR=$(FLAVOUR) WRAP=$(WRAP) NWRITERS=$(NWRITERS) \
+		NREADERS=$(NREADERS) BUSTED=$(BUSTED) scripts/torture.sh
 
 check:
 	@scripts/check.sh
@@ -33,4 +45,4 @@ clean:
 	if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
 	else rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers; fi
 
-.PHONY: all modules uml debian test check demo clean
+.PHONY: all modules uml debian debug kcsan test torture check demo clean

@@ -276,7 +276,7 @@ static void smr_stall_normal_readers_quiet(struct kunit *test)
 		smr_leave_sleepable(smr, &t);
 		(void)smr_poll(smr, smr_advance(smr));
 		if (i % 100 == 0)
-			msleep(5);
+			usleep_range(5000, 6000);
 	}
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_STALL), 0UL);
 }

@@ -4,11 +4,12 @@
 # Build smr's modules (see Kbuild) for one target kernel, with W=1, in a
 # fresh copy of the sources under build/<target>/ so targets never share
 # objects. Any compiler or modpost warning fails the build.
-# Usage: build-modules.sh <uml|debian>; prints the output directory.
+# Usage: build-modules.sh <uml|debian|debug|kcsan>; prints the output
+# directory.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-target=${1:?usage: build-modules.sh <uml|debian>}
+target=${1:?usage: build-modules.sh <uml|debian|debug|kcsan>}
 kdir=$(target_kdir "$target")
 dir=$(stage_sources "$target")
 out=$dir/build.log

@@ -49,12 +49,35 @@ debian_kdir() {
 	echo "/usr/src/$pkg"
 }
 
-# Kernel build directory for a target: uml or debian.
+# Debian's cloud kernel image of the same version as the headers, copied
+# into the cache (with its config, beside it) once per package version;
+# prints the vmlinuz path.
+debian_vmlinuz() {
+	local pkg ver kver dir
+	pkg=$("$SMR_ROOT/scripts/deps.sh" | sed -n 's/^SMR_IMG_PKG=//p')
+	ver=$(dpkg-query -W -f='${Version}' "$pkg") ||
+		die "$pkg is not installed"
+	kver=${pkg#linux-image-}
+	kver=${kver%-unsigned}
+	dir=$SMR_CACHE/debian-$kver-$ver
+	if [ ! -f "$dir/vmlinuz" ]; then
+		[ -f "/boot/vmlinuz-$kver" ] || die "/boot/vmlinuz-$kver not found"
+		mkdir -p "$dir"
+		cp "/boot/config-$kver" "$dir/config"
+		cp "/boot/vmlinuz-$kver" "$dir/vmlinuz.tmp"
+		mv "$dir/vmlinuz.tmp" "$dir/vmlinuz"
+	fi
+	echo "$dir/vmlinuz"
+}
+
+# Kernel build directory for a target: uml, debian, debug or kcsan (the
+# last two are x86_64 QEMU kernels built by scripts/x86-kernel.sh).
 target_kdir() {
 	case $1 in
 	uml) "$SMR_ROOT/scripts/uml-kernel.sh" ;;
 	debian) debian_kdir ;;
-	*) die "unknown target '$1' (want uml or debian)" ;;
+	debug | kcsan) "$SMR_ROOT/scripts/x86-kernel.sh" "$1" ;;
+	*) die "unknown target '$1' (want uml, debian, debug or kcsan)" ;;
 	esac
 }
 

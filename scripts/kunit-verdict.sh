@@ -1,29 +1,31 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Judge the console log of `uml-run.sh kunit`. Fails on a missing or
-# FAILED harness marker, on a crash, KASAN or lockdep report (plain
-# WARNINGs are expected from the misuse tests), or when kunit.py finds a
-# failing, crashed or missing test in either pass. The last line printed
-# is "N passed, N failed", counting leaf test cases over both passes.
-# Usage: kunit-verdict.sh <console log>
+# Judge the console log of a KUnit run (`uml-run.sh kunit`, `qemu-run.sh
+# <kernel> kunit`). Fails on a missing or FAILED harness marker, on any
+# report of scripts/reports.sh (WARNINGs are expected only inside the
+# smr_misuse suite), or when kunit.py finds a failing, crashed or missing
+# test in either pass. With --smp (a run on several CPUs) a skipped case
+# fails too: the cases that skip on one CPU must run there. The last line
+# printed is "N passed, N failed", counting leaf test cases over both
+# passes. Each pass's slice of the log and kunit.py's report are kept
+# beside it (<log without .log>.pass<n>.log and .kunit).
+# Usage: kunit-verdict.sh [--smp] <console log>
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/reports.sh"
 
-console=${1:?usage: kunit-verdict.sh <console log>}
+smp=
+if [ "${1:-}" = --smp ]; then
+	smp=1
+	shift
+fi
+console=${1:?usage: kunit-verdict.sh [--smp] <console log>}
 [ -f "$console" ] || die "no such log: $console"
+console=$(realpath "$console") # kunit.py runs elsewhere
 kunit_py=$(kernel_source)/tools/testing/kunit/kunit.py
 steps=("insmod smr" "insmod smr_kunit" "rmmod smr_kunit" "rmmod smr"
        "debugfs smr gone")
-crash_re='BUG:|Oops|Kernel panic|kernel BUG at|general protection fault'
-crash_re+='|Unable to handle|KASAN:|UBSAN:|ODEBUG:|detected stall'
-# lockdep's report titles (kernel/locking/lockdep.c)
-crash_re+='|WARNING: (.*lock order detected|.* still has locks held'
-crash_re+='|Nested lock was not taken|bad contention detected'
-crash_re+='|bad unlock balance|chain_key collision|held lock freed'
-crash_re+='|inconsistent lock state|lock held when returning'
-crash_re+='|possible circular locking|possible irq lock inversion'
-crash_re+='|possible recursive locking|suspicious RCU usage)'
 
 failures=0
 passed=0
@@ -44,8 +46,8 @@ count() {
 }
 
 judge_pass() {
-	local n=$1 slice=$SMR_BUILD/uml-kunit.pass$1.log step summary skipped
-	local report=$SMR_BUILD/uml-kunit.pass$1.kunit
+	local n=$1 slice=${console%.log}.pass$1.log step summary skipped
+	local report=${console%.log}.pass$1.kunit
 	pass_slice "$n" >"$slice"
 	if [ ! -s "$slice" ]; then
 		fail "pass $n: no output"
@@ -67,7 +69,13 @@ judge_pass() {
 		fail "pass $n: malformed KTAP"
 	fi
 	skipped=$(count skipped "$summary")
-	[ "$skipped" = 0 ] || log "pass $n: $skipped case(s) skipped"
+	if [ "$skipped" != 0 ]; then
+		log "pass $n: $skipped case(s) skipped"
+		if [ -n "$smp" ]; then
+			grep '# SKIP' "$slice" >&2 || true
+			fail "pass $n: case(s) skipped on an SMP run"
+		fi
+	fi
 	passed=$((passed + $(count passed "$summary")))
 	failed=$((failed + $(count failed "$summary")))
 	failed=$((failed + $(count crashed "$summary")))
@@ -79,8 +87,8 @@ grep -q 'SMR-HARNESS: done' "$console" || fail "no 'done' marker"
 if grep 'SMR-HARNESS: .*FAILED' "$console" >&2; then
 	fail "harness step(s) failed, see above"
 fi
-if grep -E "$crash_re" "$console" >&2; then
-	fail "crash, KASAN or lockdep report in $console, see above"
+if report_scan "$console" kunit | grep . >&2; then
+	fail "unexpected kernel report(s) in $console, see above"
 fi
 [ "$failed" = 0 ] || fail "$failed KUnit case(s) failed"
 if [ "$failures" = 0 ]; then

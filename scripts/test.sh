@@ -3,27 +3,72 @@
 #
 # The whole pipeline behind `make test` and CI, stopping at the first
 # failing stage:
-#   1. deps          install packages (scripts/deps.sh)
-#   2. check         checkpatch, sparse, kernel-doc (scripts/check.sh)
-#   3. debian build  W=1 build against Debian's 6.12 cloud headers
-#   4. uml kernel    build the UML KUnit kernel once, then cached
-#   5. uml build     W=1 build against the UML kernel
-#   6. uml run       boot UML, two KUnit passes (scripts/uml-run.sh)
-#   7. verdict       judge the console log (scripts/kunit-verdict.sh)
-# The last line is "N passed, N failed" (KUnit cases, both passes).
+#   deps, check       packages (deps.sh); checkpatch, sparse, kernel-doc
+#   debian build      W=1 build against Debian's 6.12 cloud headers
+#   uml               UML KUnit kernel (cached), W=1 build, two KUnit
+#                     passes, verdict (uml-run.sh, kunit-verdict.sh)
+#   debian qemu       Debian's cloud kernel under QEMU (4 CPUs): torture
+#                     with CPU hotplug, then busted (must FAIL)
+#   debug qemu        the x86 debug kernel (KASAN, lockdep, kmemleak;
+#                     cached): W=1 build, two KUnit passes on 4 CPUs,
+#                     torture with CPU hotplug, busted, misuse
+# Each QEMU run is judged by qemu-verdict.sh. The one-line verdicts come
+# last, then "N passed, N failed": KUnit cases over all four KUnit passes.
+# SMR_TORTURE_S and SMR_BUSTED_S change the torture and busted durations.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 cd "$SMR_ROOT/scripts"
 start=$SECONDS
+torture_s=${SMR_TORTURE_S:-60}
+busted_s=${SMR_BUSTED_S:-20}
+summaries=()
+kunit_passed=0
+kunit_failed=0
 
 # stage <name> <cmd...>: run one stage, report its time, stop on failure.
 stage() {
 	local name=$1 t=$SECONDS
 	shift
 	log "== $name"
-	"$@" || die "stage '$name' failed after $((SECONDS - t))s"
+	"$@" || die "stage '$name' failed after $((SECONDS - t))s; stopping"
 	log "== $name: ok in $((SECONDS - t))s"
+}
+
+# judge <name> <verdict cmd...>: a verdict stage; its output goes to
+# stderr and its last line, the one-line summary, into $summaries.
+judge() {
+	local name=$1 out=$SMR_BUILD/verdict-${1// /-}.txt rc=0
+	shift
+	log "== $name"
+	"$@" >"$out" || rc=$?
+	cat "$out" >&2
+	[ "$rc" = 0 ] || die "stage '$name' failed: $(tail -n 1 "$out"); stopping"
+	summaries+=("$name: $(tail -n 1 "$out")")
+}
+
+# kunit_judge <name> <log> [--smp]: judge a KUnit run, add up its counts.
+kunit_judge() {
+	local name=$1 console=$2 last
+	shift 2
+	judge "$name" ./kunit-verdict.sh "$@" "$console"
+	last=$(tail -n 1 "$SMR_BUILD/verdict-${name// /-}.txt")
+	[[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]] ||
+		die "no KUnit counts from '$name'"
+	kunit_passed=$((kunit_passed + BASH_REMATCH[1]))
+	kunit_failed=$((kunit_failed + BASH_REMATCH[2]))
+}
+
+# qemu <kernel> <scenario> [params]: one QEMU run and its verdict.
+qemu() {
+	local kernel=$1 scenario=$2 console=$SMR_BUILD/qemu-$1-$2.log
+	stage "$kernel $scenario run" ./qemu-run.sh "$@" >/dev/null
+	if [ "$scenario" = kunit ]; then
+		kunit_judge "$kernel kunit verdict" "$console" --smp
+	else
+		judge "$kernel $scenario verdict" \
+			./qemu-verdict.sh "$scenario" "$console"
+	fi
 }
 
 stage deps ./deps.sh >/dev/null
@@ -32,6 +77,16 @@ stage "debian build" ./build-modules.sh debian >/dev/null
 stage "uml kernel" ./uml-kernel.sh >/dev/null
 stage "uml build" ./build-modules.sh uml >/dev/null
 stage "uml run" ./uml-run.sh kunit >/dev/null
-log "== verdict (all stages before it took $((SECONDS - start))s)"
-# exec: the verdict's "N passed, N failed" stays the last line.
-exec ./kunit-verdict.sh "$SMR_BUILD/uml-kunit.log"
+kunit_judge "uml kunit verdict" "$SMR_BUILD/uml-kunit.log"
+qemu debian torture duration="$torture_s" hotplug_ms=200
+qemu debian busted duration="$busted_s"
+stage "debug kernel" ./x86-kernel.sh debug >/dev/null
+stage "debug build" ./build-modules.sh debug >/dev/null
+qemu debug kunit
+qemu debug torture duration="$torture_s" hotplug_ms=200
+qemu debug busted duration="$busted_s"
+qemu debug misuse
+
+log "== all stages passed in $((SECONDS - start))s"
+printf '%s\n' "${summaries[@]}"
+echo "$kunit_passed passed, $kunit_failed failed"

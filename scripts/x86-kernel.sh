@@ -40,7 +40,7 @@ mkdir -p "$out"
 cp "$config" "$out/.config"
 make -s -C "$src" O="$out" ARCH=x86_64 olddefconfig >&2
 check_config
-make -s -C "$src" O="$out" ARCH=x86_64 -j"$SMR_JOBS" bzImage modules_prepare >&2
+make -s -C "$src" O="$out" ARCH=x86_64 -j"$SMR_JOBS" all >&2
 touch "$out/.smr-built"
 log "x86_64 $variant kernel built in $((SECONDS - t))s"
 echo "$out"
