@@ -28,6 +28,7 @@
 #include <linux/workqueue.h>
 
 struct smr_call_pcpu;
+struct smr_cache;
 #include <asm/barrier.h>
 
 #include "smr_compat.h"
@@ -140,6 +141,10 @@ enum smr_stat {
 	SMR_STAT_BARRIER,	/* smr_barrier() calls */
 	SMR_STAT_SLEEPABLE,	/* sleepable sections entered */
 	SMR_STAT_STALL,		/* stall warnings given */
+	SMR_STAT_CACHE_FRESH,	/* smr_cache objects taken fresh from the slab */
+	SMR_STAT_CACHE_REUSED,	/* smr_cache objects reused after their goal */
+	SMR_STAT_CACHE_BATCH,	/* smr_cache batches tagged, one advance each */
+	SMR_STAT_CACHE_SHRUNK,	/* smr_cache objects returned to the slab */
 	SMR_STAT_NR,
 };
 
@@ -274,6 +279,13 @@ void smr_call(struct smr *smr, struct smr_node *node, size_t size,
 void smr_barrier(struct smr *smr);
 void smr_call_set_limits(struct smr *smr, unsigned long objs,
 			 unsigned long bytes);
+struct smr_cache *smr_cache_create(const char *name, unsigned int size,
+				   unsigned int align, slab_flags_t flags,
+				   struct smr *smr);
+void smr_cache_destroy(struct smr_cache *c);
+void *smr_cache_alloc(struct smr_cache *c, gfp_t gfp);
+void smr_cache_free(struct smr_cache *c, void *obj);
+unsigned long smr_cache_shrink(struct smr_cache *c, bool wait);
 void smr_enter_sleepable(struct smr *smr, struct smr_tracker *tracker)
 	__acquires(smr);
 void smr_leave_sleepable(struct smr *smr, struct smr_tracker *tracker)

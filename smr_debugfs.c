@@ -34,6 +34,10 @@ static const char * const smr_stat_names[SMR_STAT_NR] = {
 	[SMR_STAT_BARRIER]	= "barrier",
 	[SMR_STAT_SLEEPABLE]	= "sleepable",
 	[SMR_STAT_STALL]	= "stall",
+	[SMR_STAT_CACHE_FRESH]	= "cache_fresh",
+	[SMR_STAT_CACHE_REUSED]	= "cache_reused",
+	[SMR_STAT_CACHE_BATCH]	= "cache_batch",
+	[SMR_STAT_CACHE_SHRUNK]	= "cache_shrunk",
 };
 
 static const char * const smr_ctx_names[SMR_CTX_NR] = {
