@@ -30,6 +30,7 @@
 #include <linux/spinlock.h>
 
 #include "smr_internal.h"
+#include "smr_trace.h"
 
 #define SMR_CACHE_BATCH		32	/* objects per batch: one advance each */
 
@@ -89,6 +90,8 @@ static void smr_cache_tag(struct smr_cache *c, struct smr_cache_batch *b)
 	c->ntagged++;
 	spin_unlock_irqrestore(&c->lock, flags);
 	smr_stat_inc(c->smr, SMR_STAT_CACHE_BATCH);
+	trace_smr_cache_batch_tagged(c->smr->name, raw_smp_processor_id(),
+				     b->nr, b->goal);
 }
 
 /* The oldest tagged batch, if its goal is reached. */
@@ -102,6 +105,8 @@ static struct smr_cache_batch *smr_cache_take_expired(struct smr_cache *c)
 	if (b && smr_poll(c->smr, b->goal)) {
 		list_del(&b->node);
 		c->ntagged--;
+		trace_smr_cache_batch_reused(c->smr->name, raw_smp_processor_id(),
+					     b->nr, b->goal);
 	} else {
 		b = NULL;
 	}

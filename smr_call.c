@@ -35,6 +35,7 @@
 #include <linux/slab.h>
 
 #include "smr_internal.h"
+#include "smr_trace.h"
 
 static unsigned int call_cnt_cap = 128;
 module_param(call_cnt_cap, uint, 0444);
@@ -197,6 +198,8 @@ static bool smr_call_close(struct smr *smr, struct smr_call_pcpu *q)
 			newest = smr_call_wait_slot(q, q->wait_nr++);
 			cblist_init(newest);
 		}
+		trace_smr_call_batch_queued(smr->name, q->cpu, q->cur.cnt,
+					    q->cur.goal);
 		cblist_splice(newest, &q->cur);
 		smr_stat_inc(smr, SMR_STAT_CALL_BATCH);
 		if (smr_call_over_limit(smr) && !q->expedite) {
@@ -336,6 +339,7 @@ static void smr_call_invoke(struct smr *smr, struct smr_call_pcpu *q,
 	atomic_long_sub(list->cnt, &smr->call_pending_objs);
 	atomic_long_sub(list->bytes, &smr->call_pending_bytes);
 	this_cpu_add(smr->pcpu->stats[SMR_STAT_CALL_INVOKED], list->cnt);
+	trace_smr_call_batch_invoked(smr->name, q->cpu, list->cnt, list->goal);
 	while (node) {
 		next = node->next;
 		node->cb(node);

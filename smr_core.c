@@ -24,6 +24,9 @@
 
 #include "smr_internal.h"
 
+#define CREATE_TRACE_POINTS
+#include "smr_trace.h"
+
 /**
  * DOC: Theory of operation
  *
@@ -277,6 +280,7 @@ static unsigned long smr_default_advance(struct smr *smr)
 	 */
 	goal = atomic_long_add_return(p->inc, &smr->clock.wr_seq);
 	smr_stat_inc(smr, SMR_STAT_ADVANCE);
+	trace_smr_advance(smr->name, goal);
 
 	if (unlikely(SMR_SEQ_DELTA(goal, rd) >= (long)p->max_delta)) {
 		smr_stat_inc(smr, SMR_STAT_ADVANCE_WAIT);
@@ -287,15 +291,19 @@ static unsigned long smr_default_advance(struct smr *smr)
 
 static unsigned long smr_lazy_advance(struct smr *smr)
 {
+	unsigned long goal;
+
 	smr_lazy_tick(smr);
 	/*
 	 * Lazy W: the caller's stores before the clock read, as in
 	 * smr_default_advance(); readers are covered by L1 and the grace.
 	 */
 	smp_mb();
-	smr_stat_inc(smr, SMR_STAT_ADVANCE);
-	return atomic_long_read(&smr->clock.wr_seq) +
+	goal = atomic_long_read(&smr->clock.wr_seq) +
 	       SMR_LAZY_GRACE * smr_clock_params.inc;
+	smr_stat_inc(smr, SMR_STAT_ADVANCE);
+	trace_smr_advance(smr->name, goal);
+	return goal;
 }
 
 /**
@@ -326,6 +334,8 @@ EXPORT_SYMBOL_GPL(smr_current);
  */
 unsigned long smr_deferred_advance(struct smr *smr)
 {
+	unsigned long goal;
+
 	if (WARN_ON_ONCE(!smr))
 		return SMR_SEQ_INIT;
 	smr_stat_inc(smr, SMR_STAT_DEFERRED);
@@ -335,7 +345,9 @@ unsigned long smr_deferred_advance(struct smr *smr)
 	 * value we read here, or a later one).  Pairs with R1 and S2.
 	 */
 	smp_mb();
-	return atomic_long_read(&smr->clock.wr_seq) + smr_clock_params.inc;
+	goal = atomic_long_read(&smr->clock.wr_seq) + smr_clock_params.inc;
+	trace_smr_advance(smr->name, goal);
+	return goal;
 }
 EXPORT_SYMBOL_GPL(smr_deferred_advance);
 
@@ -492,9 +504,9 @@ static unsigned long smr_scan(struct smr *smr, unsigned long rd,
  */
 static bool __smr_poll(struct smr *smr, unsigned long goal, bool wait)
 {
-	unsigned long rd, wr;
+	unsigned long rd, wr = 0;
 	bool lazy = smr->flags & SMR_LAZY;
-	bool met = true;
+	bool met = true, scanned = false;
 	long delta;
 
 	if (WARN_ON_ONCE(!smr_seq_valid(goal))) {
@@ -540,9 +552,11 @@ static bool __smr_poll(struct smr *smr, unsigned long goal, bool wait)
 
 	rd = smr_scan(smr, rd, wr, goal, wait);
 	met = SMR_SEQ_LEQ(goal, rd);
+	scanned = true;
 out:
 	if (!met)
 		smr_stat_inc(smr, SMR_STAT_POLL_FAIL);
+	trace_smr_poll(smr->name, goal, rd, wr, scanned, met);
 	preempt_enable();
 	return met;
 }
@@ -598,7 +612,9 @@ void smr_wait(struct smr *smr, unsigned long goal)
 		smr_synchronize_goal(smr, goal);
 		return;
 	}
+	trace_smr_wait_start(smr->name, goal);
 	__smr_poll(smr, goal, true);
+	trace_smr_wait_end(smr->name, goal);
 }
 EXPORT_SYMBOL_GPL(smr_wait);
 
@@ -615,9 +631,11 @@ void smr_synchronize_goal(struct smr *smr, unsigned long goal)
 	bool spin = !(smr->flags & SMR_LAZY);
 
 	might_sleep();
+	trace_smr_wait_start(smr->name, goal);
 	/* Sleepable readers are waited for by sleeping between polls. */
 	while (!__smr_poll(smr, goal, spin))
 		schedule_timeout_uninterruptible(1);
+	trace_smr_wait_end(smr->name, goal);
 }
 
 /**
@@ -684,6 +702,8 @@ static void smr_stall_check_slot(struct smr *smr, struct smr_pcpu *pcpu,
 		return;
 	pcpu->stall_warned[ctx] = true;
 	smr_stat_inc(smr, SMR_STAT_STALL);
+	trace_smr_stall(smr->name, smp_processor_id(), 0, seq,
+			jiffies_to_msecs(jiffies - pcpu->stall_since[ctx]));
 	pr_warn("%s: stall: CPU %d reader (context level %u) has held sequence %#lx for %u ms; wr_seq %#lx\n",
 		smr->name, smp_processor_id(), ctx, seq,
 		jiffies_to_msecs(jiffies - pcpu->stall_since[ctx]), wr);

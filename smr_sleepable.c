@@ -31,6 +31,7 @@
 #include <linux/sched.h>
 
 #include "smr_internal.h"
+#include "smr_trace.h"
 
 /**
  * smr_enter_sleepable() - enter a read section that may sleep
@@ -180,6 +181,8 @@ void smr_sleepers_stall_check(struct smr *smr, struct smr_pcpu *pcpu,
 			continue;
 		t->stall_warned = true;
 		smr_stat_inc(smr, SMR_STAT_STALL);
+		trace_smr_stall(smr->name, t->cpu, task_pid_nr(t->task), t->seq,
+				jiffies_to_msecs(jiffies - t->since));
 		pr_warn("%s: stall: sleepable reader %s/%d (entered on CPU %d) has held sequence %#lx for %u ms; wr_seq %#lx\n",
 			smr->name, t->task->comm, task_pid_nr(t->task), t->cpu,
 			t->seq, jiffies_to_msecs(jiffies - t->since), wr);
