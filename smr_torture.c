@@ -11,6 +11,12 @@
  * cannot be reached before they leave, so a reader that sees an age above
  * zero, or poison, has caught smr letting memory go too early.
  *
+ * Retired objects go one of three ways (retire=mixed rotates them): the
+ * pipeline above; smr_call(), whose callback poisons and frees the object;
+ * or smr_cache_free(), after which a reuse bumps the object's generation,
+ * which readers also check.  flavour=sleepable adds sleepable readers
+ * that sometimes sleep inside their section.
+ *
  * busted=1 makes the writers trust a poll that declares success one step
  * early; the run must then end in FAILURE, which proves the test can fail.
  *
@@ -30,6 +36,7 @@
 #include <linux/mutex.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "smr.h"
 
@@ -47,7 +54,11 @@ MODULE_PARM_DESC(nwriters, "Writer threads (1-8)");
 
 static char *flavour = "default";
 module_param(flavour, charp, 0444);
-MODULE_PARM_DESC(flavour, "Domain flavour: default, lazy or deferred");
+MODULE_PARM_DESC(flavour, "Domain flavour: default, lazy, deferred or sleepable");
+
+static char *retire = "mixed";
+module_param(retire, charp, 0444);
+MODULE_PARM_DESC(retire, "How objects are reclaimed: mixed, pipeline, call or cache");
 
 static unsigned int hotplug_ms;
 module_param(hotplug_ms, uint, 0444);
@@ -74,11 +85,21 @@ MODULE_PARM_DESC(reader_delay_us, "Longest linger inside a section (0-1000 us)")
 #define SMR_TORTURE_LIVE	0x5afe5afe5afe5afeUL
 #define SMR_TORTURE_POISON	0x6b6b6b6b6b6b6b6bUL
 
+enum torture_kind {
+	TORTURE_PIPELINE,	/* aged by the writer's polls, then recycled */
+	TORTURE_CALL,		/* smr_call(): poisoned and freed by the callback */
+	TORTURE_CACHE,		/* smr_cache_free(): reused by smr_cache_alloc() */
+	TORTURE_KINDS,
+};
+
 struct torture_obj {
 	unsigned long magic;
 	unsigned int age;
+	unsigned int gen;		/* bumped on every reuse from the cache */
+	enum torture_kind kind;
 	unsigned long goal;
 	struct list_head node;		/* writer's retired list or pool */
+	struct smr_node call;
 };
 
 struct torture_reader {
@@ -98,7 +119,10 @@ struct torture_writer {
 };
 
 static struct smr *torture_smr;
-static bool torture_lazy;
+static struct smr_cache *torture_cache;
+static bool torture_lazy, torture_sleepable;
+static int torture_retire = -1;		/* one kind, or -1 to rotate */
+static atomic_long_t torture_calls_run;
 static unsigned long torture_step;	/* distance between two goals */
 static struct torture_obj __smr *torture_slots[SMR_TORTURE_SLOTS];
 /* Thread readers, then the softirq and the hardirq reader. */
@@ -113,34 +137,65 @@ static unsigned long torture_hotplug_ops;
 
 /* ---- Readers ---------------------------------------------------------- */
 
+/* Look at the object twice, lingering in between; false if it went bad. */
+static bool torture_check(struct torture_obj *obj, unsigned int *age,
+			  bool may_sleep)
+{
+	unsigned int gen = READ_ONCE(obj->gen);
+
+	*age = READ_ONCE(obj->age);
+	if (may_sleep && get_random_u32_below(16) == 0)
+		usleep_range(10, 50);
+	else if (reader_delay_us)
+		udelay(get_random_u32_below(reader_delay_us + 1));
+	*age = max(*age, READ_ONCE(obj->age));
+	return !*age && READ_ONCE(obj->magic) == SMR_TORTURE_LIVE &&
+	       READ_ONCE(obj->gen) == gen;
+}
+
+static void torture_count(struct torture_reader *r, bool ok, unsigned int age)
+{
+	r->reads++;
+	r->max_age = max(r->max_age, age);
+	if (!ok)
+		r->errors++;
+}
+
 static void torture_read_one(struct torture_reader *r)
 {
-	unsigned int slot = get_random_u32_below(SMR_TORTURE_SLOTS), age;
+	unsigned int slot = get_random_u32_below(SMR_TORTURE_SLOTS), age = 0;
 	struct torture_obj *obj;
-	unsigned long magic;
+	bool ok = true;
 
 	if (torture_lazy)
 		smr_lazy_enter(torture_smr);
 	else
 		smr_enter(torture_smr);
 	obj = smr_entered_load(torture_slots[slot]);
-	if (obj) {
-		age = READ_ONCE(obj->age);
-		if (reader_delay_us)
-			udelay(get_random_u32_below(reader_delay_us + 1));
-		age = max(age, READ_ONCE(obj->age));
-		magic = READ_ONCE(obj->magic);
-	}
+	if (obj)
+		ok = torture_check(obj, &age, false);
 	if (torture_lazy)
 		smr_lazy_leave(torture_smr);
 	else
 		smr_leave(torture_smr);
-	if (!obj)
-		return;
-	r->reads++;
-	r->max_age = max(r->max_age, age);
-	if (age || magic != SMR_TORTURE_LIVE)
-		r->errors++;
+	if (obj)
+		torture_count(r, ok, age);
+}
+
+static void torture_read_sleepable(struct torture_reader *r)
+{
+	unsigned int slot = get_random_u32_below(SMR_TORTURE_SLOTS), age = 0;
+	struct smr_tracker tracker;
+	struct torture_obj *obj;
+	bool ok = true;
+
+	smr_enter_sleepable(torture_smr, &tracker);
+	obj = smr_entered_load(torture_slots[slot]);
+	if (obj)
+		ok = torture_check(obj, &age, true);
+	smr_leave_sleepable(torture_smr, &tracker);
+	if (obj)
+		torture_count(r, ok, age);
 }
 
 /*
@@ -190,9 +245,14 @@ static void torture_irq_readers_stop(void)
 static int torture_reader_fn(void *arg)
 {
 	struct torture_reader *r = arg;
+	/* With flavour=sleepable, every other reader thread may sleep. */
+	bool sleepable = torture_sleepable && (r - torture_readers) % 2;
 
 	while (!kthread_should_stop()) {
-		torture_read_one(r);
+		if (sleepable)
+			torture_read_sleepable(r);
+		else
+			torture_read_one(r);
 		cond_resched();
 	}
 	return 0;
@@ -206,11 +266,17 @@ static bool torture_reached(unsigned long goal)
 	return smr_poll(torture_smr, busted ? goal - torture_step : goal);
 }
 
-static struct torture_obj *torture_obj_get(struct torture_writer *w)
+static struct torture_obj *torture_obj_get(struct torture_writer *w,
+					   enum torture_kind kind)
 {
 	struct torture_obj *obj;
 
-	if (w->npool > SMR_TORTURE_POOL_MIN) {
+	if (kind == TORTURE_CACHE) {
+		obj = smr_cache_alloc(torture_cache, GFP_KERNEL);
+		if (!obj)
+			return NULL;
+		WRITE_ONCE(obj->gen, obj->gen + 1);
+	} else if (kind == TORTURE_PIPELINE && w->npool > SMR_TORTURE_POOL_MIN) {
 		obj = list_first_entry(&w->pool, struct torture_obj, node);
 		list_del(&obj->node);
 		w->npool--;
@@ -219,9 +285,19 @@ static struct torture_obj *torture_obj_get(struct torture_writer *w)
 		if (!obj)
 			return NULL;
 	}
-	obj->age = 0;
+	obj->kind = kind;
+	WRITE_ONCE(obj->age, 0);
 	WRITE_ONCE(obj->magic, SMR_TORTURE_LIVE);
 	return obj;
+}
+
+static void torture_call_cb(struct smr_node *node)
+{
+	struct torture_obj *obj = container_of(node, struct torture_obj, call);
+
+	WRITE_ONCE(obj->magic, SMR_TORTURE_POISON);
+	kfree(obj);
+	atomic_long_inc(&torture_calls_run);
 }
 
 /* Age every retired object whose goal is reached; recycle the oldest. */
@@ -257,19 +333,34 @@ static unsigned long torture_goal(struct torture_writer *w)
 	return goal;
 }
 
+static void torture_retire_obj(struct torture_writer *w, struct torture_obj *old)
+{
+	switch (old->kind) {
+	case TORTURE_CALL:
+		smr_call(torture_smr, &old->call, sizeof(*old), torture_call_cb);
+		break;
+	case TORTURE_CACHE:
+		smr_cache_free(torture_cache, old);
+		break;
+	default:
+		old->goal = torture_goal(w);
+		list_add_tail(&old->node, &w->retired);
+		w->nretired++;
+	}
+}
+
 static void torture_update(struct torture_writer *w, unsigned int slot)
 {
-	struct torture_obj *obj = torture_obj_get(w), *old;
+	enum torture_kind kind = torture_retire >= 0 ? torture_retire :
+				 w->updates % TORTURE_KINDS;
+	struct torture_obj *obj = torture_obj_get(w, kind), *old;
 
 	if (!obj)
 		return;
 	old = smr_serialized_swap(torture_slots[slot], obj);
 	w->updates++;
-	if (old) {
-		old->goal = torture_goal(w);
-		list_add_tail(&old->node, &w->retired);
-		w->nretired++;
-	}
+	if (old)
+		torture_retire_obj(w, old);
 	torture_age(w);
 
 	/* Now and then the blocking forms, and a bound on retired memory. */
@@ -351,9 +442,10 @@ static void torture_print(const char *what)
 	struct torture_totals t;
 
 	torture_sum(&t);
-	pr_info("%s flavour=%s busted=%d reads=%lu updates=%lu errors=%lu max_age=%u wraps=%lu hotplug=%lu\n",
+	pr_info("%s flavour=%s busted=%d reads=%lu updates=%lu errors=%lu max_age=%u wraps=%lu hotplug=%lu calls=%ld\n",
 		what, flavour, busted, t.reads, t.updates, t.errors, t.max_age,
-		READ_ONCE(torture_writers[0].wraps), READ_ONCE(torture_hotplug_ops));
+		READ_ONCE(torture_writers[0].wraps), READ_ONCE(torture_hotplug_ops),
+		atomic_long_read(&torture_calls_run));
 }
 
 /* ---- Setup and teardown ----------------------------------------------- */
@@ -389,13 +481,20 @@ static void torture_free_list(struct list_head *list)
 
 static void torture_free_all(void)
 {
+	struct torture_obj *obj;
 	unsigned int i;
 
 	smr_synchronize(torture_smr);
 	for (i = 0; i < SMR_TORTURE_SLOTS; i++) {
-		kfree(smr_unserialized_load(torture_slots[i]));
+		obj = smr_unserialized_load(torture_slots[i]);
 		smr_clear_store(torture_slots[i]);
+		if (obj && obj->kind == TORTURE_CACHE)
+			smr_cache_free(torture_cache, obj);
+		else
+			kfree(obj);
 	}
+	smr_barrier(torture_smr);
+	smr_cache_destroy(torture_cache);
 	for (i = 0; i < nwriters; i++) {
 		torture_free_list(&torture_writers[i].retired);
 		torture_free_list(&torture_writers[i].pool);
@@ -457,17 +556,35 @@ static unsigned long torture_flags(void)
 		return SMR_LAZY;
 	if (!strcmp(flavour, "deferred"))
 		return SMR_DEFERRED;
+	if (!strcmp(flavour, "sleepable"))
+		return SMR_SLEEPABLE;
 	return SMR_NONE;
 }
+
+static const char * const torture_retire_names[TORTURE_KINDS] = {
+	[TORTURE_PIPELINE] = "pipeline",
+	[TORTURE_CALL] = "call",
+	[TORTURE_CACHE] = "cache",
+};
 
 static int __init torture_params_check(void)
 {
 	if (!nreaders)
 		nreaders = min(num_online_cpus(), SMR_TORTURE_MAX_READERS);
 	if (strcmp(flavour, "default") && strcmp(flavour, "lazy") &&
-	    strcmp(flavour, "deferred")) {
-		pr_err("flavour=%s: want default, lazy or deferred\n", flavour);
+	    strcmp(flavour, "deferred") && strcmp(flavour, "sleepable")) {
+		pr_err("flavour=%s: want default, lazy, deferred or sleepable\n",
+		       flavour);
 		return -EINVAL;
+	}
+	if (strcmp(retire, "mixed")) {
+		torture_retire = match_string(torture_retire_names, TORTURE_KINDS,
+					      retire);
+		if (torture_retire < 0) {
+			pr_err("retire=%s: want mixed, pipeline, call or cache\n",
+			       retire);
+			return -EINVAL;
+		}
 	}
 	if (!duration || duration > 86400 || nreaders > SMR_TORTURE_MAX_READERS ||
 	    !nwriters || nwriters > SMR_TORTURE_MAX_WRITERS ||
@@ -488,9 +605,16 @@ static int __init torture_init(void)
 	if (ret)
 		return ret;
 	torture_lazy = torture_flags() & SMR_LAZY;
+	torture_sleepable = torture_flags() & SMR_SLEEPABLE;
 	torture_smr = smr_domain_create(torture_flags(), "torture");
 	if (!torture_smr)
 		return -ENOMEM;
+	torture_cache = smr_cache_create("smr_torture", sizeof(struct torture_obj),
+					 0, 0, torture_smr);
+	if (!torture_cache) {
+		smr_domain_free(torture_smr);
+		return -ENOMEM;
+	}
 	torture_step = smr_deferred_advance(torture_smr) - smr_current(torture_smr);
 	for (i = 0; i < nwriters; i++) {
 		torture_writers[i].id = i;
@@ -498,8 +622,8 @@ static int __init torture_init(void)
 		INIT_LIST_HEAD(&torture_writers[i].retired);
 		INIT_LIST_HEAD(&torture_writers[i].pool);
 	}
-	pr_info("start: duration=%us nreaders=%u nwriters=%u flavour=%s hotplug_ms=%u busted=%d\n",
-		duration, nreaders, nwriters, flavour, hotplug_ms, busted);
+	pr_info("start: duration=%us nreaders=%u nwriters=%u flavour=%s retire=%s hotplug_ms=%u busted=%d\n",
+		duration, nreaders, nwriters, flavour, retire, hotplug_ms, busted);
 
 	ret = torture_start_threads();
 	if (!ret) {
