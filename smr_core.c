@@ -265,7 +265,8 @@ static void smr_lazy_tick(struct smr *smr)
 	raw_spin_unlock_irqrestore(&smr->lazy_lock, flags);
 }
 
-static bool __smr_poll(struct smr *smr, unsigned long goal, bool wait);
+static bool __smr_poll(struct smr *smr, unsigned long goal, bool wait,
+		       bool *self_blocked);
 
 static unsigned long smr_default_advance(struct smr *smr)
 {
@@ -284,7 +285,8 @@ static unsigned long smr_default_advance(struct smr *smr)
 
 	if (unlikely(SMR_SEQ_DELTA(goal, rd) >= (long)p->max_delta)) {
 		smr_stat_inc(smr, SMR_STAT_ADVANCE_WAIT);
-		__smr_poll(smr, goal - p->max_advance, true);
+		/* Best effort: a section this call interrupted may hold it. */
+		__smr_poll(smr, goal - p->max_advance, true, NULL);
 	}
 	return goal;
 }
@@ -428,15 +430,15 @@ EXPORT_SYMBOL_GPL(smr_advance);
 /* ---- Poll and wait ---------------------------------------------------- */
 
 /*
- * Read one reader slot.  Returns SMR_SEQ_INVALID for an idle slot, else
- * the sequence the reader holds (clamped to @rd, see the DOC above).
- * When @wait, spin until the slot is idle or reaches @goal; a slot of this
- * CPU at or below the caller's own context cannot move while we spin, so
- * it is reported as reaching the goal (the caller has been warned).
+ * Fold one reader slot into @st->min.  When @st->wait, spin until the slot
+ * is idle or reaches the goal -- except for a slot of this CPU at or below
+ * the caller's own context level: the caller's own section, or one it
+ * interrupted, cannot leave while we spin.  Such a slot is never taken as
+ * gone (that would let rd_seq pass a live reader); the scan reports it in
+ * @st->self_blocked instead.
  */
-static unsigned long smr_scan_slot(struct smr *smr, struct smr_pcpu *pcpu,
-				   unsigned int ctx, bool self,
-				   unsigned long rd, unsigned long goal, bool wait)
+static void smr_scan_slot(struct smr_pcpu *pcpu, unsigned int ctx, bool self,
+			  struct smr_scan *st)
 {
 	unsigned long seq;
 
@@ -444,20 +446,17 @@ static unsigned long smr_scan_slot(struct smr *smr, struct smr_pcpu *pcpu,
 		/* S3: pairs with R2 in smr_leave(). */
 		seq = smp_load_acquire(&pcpu->rd_seq[ctx]);
 		if (seq == SMR_SEQ_INVALID)
-			return seq;
-		if (SMR_SEQ_LT(seq, rd))
-			seq = rd;
-		if (SMR_SEQ_LEQ(goal, seq) || !wait)
-			return seq;
+			return;
+		seq = smr_seq_max(seq, st->rd);
+		if (SMR_SEQ_LEQ(st->goal, seq) || !st->wait)
+			break;
 		if (self && ctx <= interrupt_context_level()) {
-			WARN_ONCE(ctx < interrupt_context_level(),
-				  "smr: %s: wait from an interrupt would deadlock on the section it interrupted\n",
-				  smr->name);
-			smr_misuse(smr);
-			return goal;
+			st->self_blocked = true;
+			break;
 		}
 		cpu_relax();
 	}
+	st->min = smr_seq_min(st->min, seq);
 }
 
 /*
@@ -467,10 +466,9 @@ static unsigned long smr_scan_slot(struct smr *smr, struct smr_pcpu *pcpu,
  * back, and a CPU coming online cannot be missed.  Returns the new
  * rd_seq.  Preemption is disabled by the caller.
  */
-static unsigned long smr_scan(struct smr *smr, unsigned long rd,
-			      unsigned long wr, unsigned long goal, bool wait)
+static unsigned long smr_scan(struct smr *smr, struct smr_scan *st)
 {
-	unsigned long min = wr, seq;
+	unsigned long rd;
 	unsigned int ctx;
 	int cpu, self = smp_processor_id();
 
@@ -480,30 +478,30 @@ static unsigned long smr_scan(struct smr *smr, unsigned long rd,
 	for_each_possible_cpu(cpu) {
 		struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
 
-		for (ctx = 0; ctx < SMR_CTX_NR; ctx++) {
-			seq = smr_scan_slot(smr, pcpu, ctx, cpu == self, rd,
-					    goal, wait);
-			if (seq != SMR_SEQ_INVALID)
-				min = smr_seq_min(min, seq);
-		}
+		for (ctx = 0; ctx < SMR_CTX_NR; ctx++)
+			smr_scan_slot(pcpu, ctx, cpu == self, st);
 		if (smr_sleepers_present(pcpu))
-			min = smr_sleepers_scan(smr, pcpu, rd, min, wait);
+			smr_sleepers_scan(pcpu, st);
 	}
 
 	rd = atomic_long_read(&smr->clock.rd_seq);
 	/* Release: pairs with S1 in __smr_poll(). */
-	while (SMR_SEQ_GT(min, rd) &&
-	       !atomic_long_try_cmpxchg_release(&smr->clock.rd_seq, &rd, min))
+	while (SMR_SEQ_GT(st->min, rd) &&
+	       !atomic_long_try_cmpxchg_release(&smr->clock.rd_seq, &rd, st->min))
 		;
-	return smr_seq_max(min, rd);
+	return smr_seq_max(st->min, rd);
 }
 
 /*
  * The body of smr_poll() and smr_wait().  Preemption stays disabled so
- * that a poller cannot sleep across a wrap of the clock (ABA).
+ * that a poller cannot sleep across a wrap of the clock (ABA).  When
+ * waiting, false means the goal is held by a section that cannot leave
+ * while the caller waits (see smr_scan_slot()); *@self_blocked says so.
  */
-static bool __smr_poll(struct smr *smr, unsigned long goal, bool wait)
+static bool __smr_poll(struct smr *smr, unsigned long goal, bool wait,
+		       bool *self_blocked)
 {
+	struct smr_scan st = { .wait = wait };
 	unsigned long rd, wr = 0;
 	bool lazy = smr->flags & SMR_LAZY;
 	bool met = true, scanned = false;
@@ -550,7 +548,10 @@ static bool __smr_poll(struct smr *smr, unsigned long goal, bool wait)
 	if (delta > 0)
 		goto out;
 
-	rd = smr_scan(smr, rd, wr, goal, wait);
+	st.goal = goal;
+	st.rd = rd;
+	st.min = wr;
+	rd = smr_scan(smr, &st);
 	met = SMR_SEQ_LEQ(goal, rd);
 	scanned = true;
 out:
@@ -558,6 +559,8 @@ out:
 		smr_stat_inc(smr, SMR_STAT_POLL_FAIL);
 	trace_smr_poll(smr->name, goal, rd, wr, scanned, met);
 	preempt_enable();
+	if (self_blocked)
+		*self_blocked = st.self_blocked;
 	return met;
 }
 
@@ -579,7 +582,7 @@ bool smr_poll(struct smr *smr, unsigned long goal)
 {
 	if (WARN_ON_ONCE(!smr))
 		return false;
-	return __smr_poll(smr, goal, false);
+	return __smr_poll(smr, goal, false, NULL);
 }
 EXPORT_SYMBOL_GPL(smr_poll);
 
@@ -593,7 +596,9 @@ EXPORT_SYMBOL_GPL(smr_poll);
  * lazy domains it spins until the tick has moved the clock far enough
  * (up to two jiffies), so it must not be called with interrupts disabled
  * there.  Waiting inside a section of @smr would wait for itself: it
- * warns, and then waits for every other reader only.  On SMR_SLEEPABLE
+ * warns, and returns once every other reader has observed the goal, the
+ * goal still unmet; the same for a wait from an interrupt that arrived
+ * during a section holding the goal.  On SMR_SLEEPABLE
  * domains readers may be asleep, so it sleeps between polls instead, as
  * smr_synchronize() does.
  *
@@ -613,7 +618,10 @@ void smr_wait(struct smr *smr, unsigned long goal)
 		return;
 	}
 	trace_smr_wait_start(smr->name, goal);
-	__smr_poll(smr, goal, true);
+	if (!__smr_poll(smr, goal, true, NULL) && !smr_entered(smr) &&
+	    WARN_ONCE(1, "smr: %s: wait in an interrupt held by the section it interrupted\n",
+		      smr->name))
+		smr_misuse(smr);
 	trace_smr_wait_end(smr->name, goal);
 }
 EXPORT_SYMBOL_GPL(smr_wait);
@@ -628,13 +636,20 @@ EXPORT_SYMBOL_GPL(smr_wait);
 void smr_synchronize_goal(struct smr *smr, unsigned long goal)
 {
 	/* Lazy clocks need ticks: sleep for them rather than spin. */
-	bool spin = !(smr->flags & SMR_LAZY);
+	bool spin = !(smr->flags & SMR_LAZY), self_blocked;
 
 	might_sleep();
 	trace_smr_wait_start(smr->name, goal);
 	/* Sleepable readers are waited for by sleeping between polls. */
-	while (!__smr_poll(smr, goal, spin))
+	while (!__smr_poll(smr, goal, spin, &self_blocked)) {
+		if (self_blocked) {
+			WARN_ONCE(1, "smr: %s: waiting inside own sleepable section\n",
+				  smr->name);
+			smr_misuse(smr);
+			break;
+		}
 		schedule_timeout_uninterruptible(1);
+	}
 	trace_smr_wait_end(smr->name, goal);
 }
 
@@ -658,7 +673,7 @@ void smr_synchronize(struct smr *smr)
 	if (WARN_ONCE(smr_entered(smr),
 		      "smr: %s: synchronize inside a section\n", smr->name)) {
 		smr_misuse(smr);
-		__smr_poll(smr, smr_advance(smr), true);
+		__smr_poll(smr, smr_advance(smr), true, NULL);
 		return;
 	}
 	might_sleep();
@@ -734,8 +749,11 @@ static void smr_tick_domain(struct smr *smr)
 	/* Let the read hand follow, so the wrap guard never stops the clock. */
 	rd = atomic_long_read_acquire(&smr->clock.rd_seq);
 	wr = atomic_long_read_acquire(&smr->clock.wr_seq);
-	if (rd != wr)
-		smr_scan(smr, rd, wr, wr, false);
+	if (rd != wr) {
+		struct smr_scan st = { .goal = wr, .rd = rd, .min = wr };
+
+		smr_scan(smr, &st);
+	}
 }
 
 static void smr_tick_fn(struct timer_list *t)

@@ -27,6 +27,23 @@ struct smr_clock_params {
 
 extern struct smr_clock_params smr_clock_params;
 
+/**
+ * struct smr_scan - one scan of a domain's readers
+ * @goal: the goal polled for.
+ * @rd: rd_seq when the poll began; older readers are clamped to it.
+ * @min: the oldest sequence still held, so far.
+ * @wait: spin until the readers holding the goal back have left.
+ * @self_blocked: the goal is held by a section that cannot leave while
+ *	the caller waits: its own, or one it interrupted.
+ */
+struct smr_scan {
+	unsigned long goal;
+	unsigned long rd;
+	unsigned long min;
+	bool wait;
+	bool self_blocked;
+};
+
 /* smr_core.c */
 void smr_stat_inc(struct smr *smr, enum smr_stat stat);
 void smr_synchronize_goal(struct smr *smr, unsigned long goal);
@@ -44,8 +61,7 @@ void smr_call_cpu_offline(struct smr *smr, int cpu);
 /* smr_sleepable.c */
 void smr_sleepers_init(struct smr_pcpu *pcpu);
 bool smr_sleepers_present(struct smr_pcpu *pcpu);
-unsigned long smr_sleepers_scan(struct smr *smr, struct smr_pcpu *pcpu,
-				unsigned long rd, unsigned long min, bool wait);
+void smr_sleepers_scan(struct smr_pcpu *pcpu, struct smr_scan *st);
 void smr_sleepers_stall_check(struct smr *smr, struct smr_pcpu *pcpu,
 			      unsigned long limit);
 

@@ -128,34 +128,25 @@ bool smr_sleepers_present(struct smr_pcpu *pcpu)
 }
 
 /**
- * smr_sleepers_scan() - fold one CPU's sleepable readers into a minimum
- * @smr: the domain
+ * smr_sleepers_scan() - fold one CPU's sleepable readers into a scan
  * @pcpu: the CPU's state
- * @rd: rd_seq when the poll began (stale trackers are clamped to it)
- * @min: the minimum so far
- * @wait: the caller waits: its own sections cannot leave, skip them
- *
- * Return: the new minimum.
+ * @st: the scan; a tracker of the calling task (its own section, which
+ *	cannot leave while it waits) sets @st->self_blocked if it holds the goal
  */
-unsigned long smr_sleepers_scan(struct smr *smr, struct smr_pcpu *pcpu,
-				unsigned long rd, unsigned long min, bool wait)
+void smr_sleepers_scan(struct smr_pcpu *pcpu, struct smr_scan *st)
 {
 	struct smr_tracker *t;
-	unsigned long flags;
+	unsigned long flags, seq;
 
 	/* S3s: the lock pairs with R2s in smr_leave_sleepable(). */
 	raw_spin_lock_irqsave(&pcpu->sleepers_lock, flags);
 	list_for_each_entry(t, &pcpu->sleepers, node) {
-		if (wait && t->task == current) {
-			WARN_ONCE(1, "smr: %s: waiting inside own sleepable section\n",
-				  smr->name);
-			smr_stat_inc(smr, SMR_STAT_MISUSE);
-			continue;
-		}
-		min = smr_seq_min(min, smr_seq_max(t->seq, rd));
+		seq = smr_seq_max(t->seq, st->rd);
+		if (t->task == current && SMR_SEQ_LT(seq, st->goal))
+			st->self_blocked = true;
+		st->min = smr_seq_min(st->min, seq);
 	}
 	raw_spin_unlock_irqrestore(&pcpu->sleepers_lock, flags);
-	return min;
 }
 
 /**
