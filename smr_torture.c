@@ -18,7 +18,9 @@
  * that sometimes sleep inside their section.
  *
  * busted=1 makes the writers trust a poll that declares success one step
- * early; the run must then end in FAILURE, which proves the test can fail.
+ * early (and retire every object through the pipeline, which that poll
+ * drives); the run must then end in FAILURE, which proves the test can
+ * fail.
  *
  * The run lasts duration seconds, prints a summary every stat_interval
  * seconds and ends with "smr_torture: SUCCESS ..." or "smr_torture:
@@ -39,6 +41,7 @@
 #include <linux/string.h>
 
 #include "smr.h"
+#include "smr_queue.h"
 
 static unsigned int duration = 60;
 module_param(duration, uint, 0444);
@@ -82,6 +85,7 @@ MODULE_PARM_DESC(reader_delay_us, "Longest linger inside a section (0-1000 us)")
 #define SMR_TORTURE_PIPE_LEN	8
 #define SMR_TORTURE_POOL_MIN	64	/* recycle only objects poisoned long ago */
 #define SMR_TORTURE_MAX_RETIRED	100000	/* then synchronize to catch up */
+#define SMR_TORTURE_QUEUE_LEN	32	/* objects kept on torture_queue */
 #define SMR_TORTURE_LIVE	0x5afe5afe5afe5afeUL
 #define SMR_TORTURE_POISON	0x6b6b6b6b6b6b6b6bUL
 
@@ -100,6 +104,7 @@ struct torture_obj {
 	unsigned long goal;
 	struct list_head node;		/* writer's retired list or pool */
 	struct smr_node call;
+	struct smrq_link qlink;		/* on torture_queue */
 };
 
 struct torture_reader {
@@ -123,6 +128,9 @@ static struct smr_cache *torture_cache;
 static bool torture_lazy, torture_sleepable;
 static int torture_retire = -1;		/* one kind, or -1 to rotate */
 static atomic_long_t torture_calls_run;
+static struct smrq_tailq_head torture_queue = SMRQ_TAILQ_HEAD_INIT(torture_queue);
+static DEFINE_MUTEX(torture_queue_lock);	/* serializes queue writers */
+static unsigned int torture_queue_len;
 static unsigned long torture_step;	/* distance between two goals */
 static struct torture_obj __smr *torture_slots[SMR_TORTURE_SLOTS];
 /* Thread readers, then the softirq and the hardirq reader. */
@@ -180,6 +188,28 @@ static void torture_read_one(struct torture_reader *r)
 		smr_leave(torture_smr);
 	if (obj)
 		torture_count(r, ok, age);
+}
+
+/* Walk the whole queue in one section; every element must be live. */
+static void torture_read_queue(struct torture_reader *r)
+{
+	struct torture_obj *obj;
+	unsigned int age = 0;
+	bool ok = true;
+
+	if (torture_lazy)
+		smr_lazy_enter(torture_smr);
+	else
+		smr_enter(torture_smr);
+	smrq_entered_foreach(obj, &torture_queue, qlink) {
+		age = max(age, READ_ONCE(obj->age));
+		ok &= READ_ONCE(obj->magic) == SMR_TORTURE_LIVE;
+	}
+	if (torture_lazy)
+		smr_lazy_leave(torture_smr);
+	else
+		smr_leave(torture_smr);
+	torture_count(r, ok && !age, age);
 }
 
 static void torture_read_sleepable(struct torture_reader *r)
@@ -251,6 +281,8 @@ static int torture_reader_fn(void *arg)
 	while (!kthread_should_stop()) {
 		if (sleepable)
 			torture_read_sleepable(r);
+		else if (r->reads % 8 == 7)
+			torture_read_queue(r);
 		else
 			torture_read_one(r);
 		cond_resched();
@@ -349,6 +381,27 @@ static void torture_retire_obj(struct torture_writer *w, struct torture_obj *old
 	}
 }
 
+/* Insert a new object at the tail; past the length, retire the head. */
+static void torture_queue_update(struct torture_writer *w, enum torture_kind kind)
+{
+	struct torture_obj *obj = torture_obj_get(w, kind), *old = NULL;
+
+	if (!obj)
+		return;
+	mutex_lock(&torture_queue_lock);
+	if (torture_queue_len == SMR_TORTURE_QUEUE_LEN) {
+		old = smrq_serialized_first(&torture_queue, struct torture_obj,
+					    qlink);
+		smrq_serialized_remove(&torture_queue, &old->qlink);
+		torture_queue_len--;
+	}
+	smrq_serialized_insert_tail(&torture_queue, &obj->qlink);
+	torture_queue_len++;
+	mutex_unlock(&torture_queue_lock);
+	if (old)
+		torture_retire_obj(w, old);
+}
+
 static void torture_update(struct torture_writer *w, unsigned int slot)
 {
 	enum torture_kind kind = torture_retire >= 0 ? torture_retire :
@@ -361,6 +414,8 @@ static void torture_update(struct torture_writer *w, unsigned int slot)
 	w->updates++;
 	if (old)
 		torture_retire_obj(w, old);
+	if (w->updates % 4 == 0)
+		torture_queue_update(w, kind);
 	torture_age(w);
 
 	/* Now and then the blocking forms, and a bound on retired memory. */
@@ -479,6 +534,14 @@ static void torture_free_list(struct list_head *list)
 	INIT_LIST_HEAD(list);
 }
 
+static void torture_free_obj(struct torture_obj *obj)
+{
+	if (obj && obj->kind == TORTURE_CACHE)
+		smr_cache_free(torture_cache, obj);
+	else
+		kfree(obj);
+}
+
 static void torture_free_all(void)
 {
 	struct torture_obj *obj;
@@ -488,11 +551,12 @@ static void torture_free_all(void)
 	for (i = 0; i < SMR_TORTURE_SLOTS; i++) {
 		obj = smr_unserialized_load(torture_slots[i]);
 		smr_clear_store(torture_slots[i]);
-		if (obj && obj->kind == TORTURE_CACHE)
-			smr_cache_free(torture_cache, obj);
-		else
-			kfree(obj);
+		torture_free_obj(obj);
 	}
+	smrq_serialized_foreach_safe(obj, &torture_queue, qlink)
+		torture_free_obj(obj);
+	smrq_init(&torture_queue);
+	torture_queue_len = 0;
 	smr_barrier(torture_smr);
 	smr_cache_destroy(torture_cache);
 	for (i = 0; i < nwriters; i++) {
@@ -577,6 +641,9 @@ static int __init torture_params_check(void)
 		       flavour);
 		return -EINVAL;
 	}
+	/* The busted poll only affects the pipeline: use it for everything. */
+	if (busted && !strcmp(retire, "mixed"))
+		torture_retire = TORTURE_PIPELINE;
 	if (strcmp(retire, "mixed")) {
 		torture_retire = match_string(torture_retire_names, TORTURE_KINDS,
 					      retire);
