@@ -218,7 +218,7 @@ EXPORT_SYMBOL_GPL(smr_cache_free);
 static unsigned long smr_cache_count(struct shrinker *s,
 				     struct shrink_control *sc)
 {
-	struct smr_cache *c = s->private_data;
+	struct smr_cache *c = smr_shrinker_data(s);
 
 	return READ_ONCE(c->ntagged) * SMR_CACHE_BATCH;
 }
@@ -230,7 +230,7 @@ static unsigned long smr_cache_count(struct shrinker *s,
 static unsigned long smr_cache_scan(struct shrinker *s,
 				    struct shrink_control *sc)
 {
-	struct smr_cache *c = s->private_data;
+	struct smr_cache *c = smr_shrinker_data(s);
 	bool may_wait = gfpflags_allow_blocking(sc->gfp_mask);
 	struct smr_cache_batch *b;
 	unsigned long freed = 0, flags;
@@ -307,19 +307,15 @@ struct smr_cache *smr_cache_create(const char *name, unsigned int size,
 	INIT_LIST_HEAD(&c->tagged);
 	c->pcpu = alloc_percpu(struct smr_cache_pcpu);
 	c->slab = kmem_cache_create(name, size, align, flags, NULL);
-	c->shrinker = shrinker_alloc(0, "smr-cache:%s", name);
-	if (!c->pcpu || !c->slab || !c->shrinker) {
-		if (c->shrinker)
-			shrinker_free(c->shrinker);
+	if (c->pcpu && c->slab)
+		c->shrinker = smr_shrinker_create(name, smr_cache_count,
+						  smr_cache_scan, c);
+	if (!c->shrinker) {
 		kmem_cache_destroy(c->slab);
 		free_percpu(c->pcpu);
 		kfree(c);
 		return NULL;
 	}
-	c->shrinker->count_objects = smr_cache_count;
-	c->shrinker->scan_objects = smr_cache_scan;
-	c->shrinker->private_data = c;
-	shrinker_register(c->shrinker);
 	return c;
 }
 EXPORT_SYMBOL_GPL(smr_cache_create);
@@ -341,7 +337,7 @@ void smr_cache_destroy(struct smr_cache *c)
 
 	if (!c)
 		return;
-	shrinker_free(c->shrinker);
+	smr_shrinker_destroy(c->shrinker);
 	for_each_possible_cpu(cpu) {
 		pc = per_cpu_ptr(c->pcpu, cpu);
 		if (pc->free)
