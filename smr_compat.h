@@ -22,9 +22,9 @@
 
 /* Tracepoints: __assign_str() lost its source argument in 6.10. */
 #ifdef SMR_HAVE_ASSIGN_STR_1
-#define smr_assign_str(field, src)	__assign_str(field)
+#define smr_assign_str(field)	__assign_str(field)
 #else
-#define smr_assign_str(field, src)	__assign_str(field, src)
+#define smr_assign_str(field)	__assign_str(field, field)
 #endif
 
 /*
