@@ -20,11 +20,15 @@
 #include <linux/slab.h>
 #include <linux/timer.h>
 
-/* Tracepoints: __assign_str() lost its source argument in 6.10. */
+/*
+ * Tracepoints: __assign_str() lost its source argument in 6.10.  Every smr
+ * event records its domain's name in a field "domain" from an argument of
+ * the same name.
+ */
 #ifdef SMR_HAVE_ASSIGN_STR_1
-#define smr_assign_str(field)	__assign_str(field)
+#define smr_assign_domain()	__assign_str(domain)
 #else
-#define smr_assign_str(field)	__assign_str(field, field)
+#define smr_assign_domain()	__assign_str(domain, domain)
 #endif
 
 /*

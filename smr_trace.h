@@ -19,7 +19,7 @@ DECLARE_EVENT_CLASS(smr_goal,
 		    TP_ARGS(domain, goal),
 		    TP_STRUCT__entry(__string(domain, domain)
 				     __field(unsigned long, goal)),
-		    TP_fast_assign(smr_assign_str(domain);
+		    TP_fast_assign(smr_assign_domain();
 				   __entry->goal = goal;),
 		    TP_printk("%s goal=%#lx", __get_str(domain), __entry->goal)
 );
@@ -45,7 +45,7 @@ TRACE_EVENT(smr_poll,
 			     __field(unsigned long, wr)
 			     __field(bool, scanned)
 			     __field(bool, met)),
-	    TP_fast_assign(smr_assign_str(domain);
+	    TP_fast_assign(smr_assign_domain();
 			   __entry->goal = goal;
 			   __entry->rd = rd;
 			   __entry->wr = wr;
@@ -64,7 +64,7 @@ DECLARE_EVENT_CLASS(smr_batch,
 				     __field(int, cpu)
 				     __field(unsigned long, count)
 				     __field(unsigned long, goal)),
-		    TP_fast_assign(smr_assign_str(domain);
+		    TP_fast_assign(smr_assign_domain();
 				   __entry->cpu = cpu;
 				   __entry->count = count;
 				   __entry->goal = goal;),
@@ -95,7 +95,7 @@ TRACE_EVENT(smr_stall,
 			     __field(pid_t, pid)
 			     __field(unsigned long, seq)
 			     __field(unsigned int, ms)),
-	    TP_fast_assign(smr_assign_str(domain);
+	    TP_fast_assign(smr_assign_domain();
 			   __entry->cpu = cpu;
 			   __entry->pid = pid;
 			   __entry->seq = seq;
