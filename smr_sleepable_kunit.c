@@ -186,7 +186,7 @@ static void smr_sleepable_migrating_reader(struct kunit *test)
 	put_task_struct(t);
 }
 
-static void smr_sleepable_synchronize_inside(struct kunit *test)
+static void smr_sleepable_misuse_synchronize_inside(struct kunit *test)
 {
 	struct smr *smr = test->priv;
 	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
@@ -199,7 +199,7 @@ static void smr_sleepable_synchronize_inside(struct kunit *test)
 	smr_synchronize(smr);
 }
 
-static void smr_sleepable_on_plain_domain(struct kunit *test)
+static void smr_sleepable_misuse_plain_domain(struct kunit *test)
 {
 	struct smr *smr = smr_domain_create(SMR_NONE, "kunit-not-sleepable");
 	struct smr_tracker t;
@@ -221,8 +221,8 @@ static struct kunit_case smr_sleepable_cases[] = {
 	KUNIT_CASE(smr_sleepable_synchronize_waits),
 	KUNIT_CASE(smr_sleepable_wait_waits),
 	KUNIT_CASE(smr_sleepable_migrating_reader),
-	KUNIT_CASE(smr_sleepable_synchronize_inside),
-	KUNIT_CASE(smr_sleepable_on_plain_domain),
+	KUNIT_CASE(smr_sleepable_misuse_synchronize_inside),
+	KUNIT_CASE(smr_sleepable_misuse_plain_domain),
 	{}
 };
 

@@ -26,11 +26,17 @@ run_checkpatch() {
 		true
 }
 
-# make in the build/debian copy; smr_kunit.o is not part of `modules`
-# there (Debian's kernel has no KUnit), so it is named explicitly.
+# make in the build/debian copy; the KUnit objects (*_kunit.o) are not
+# part of `modules` there (Debian's kernel has no KUnit), so they are
+# named explicitly.
 kmake() {
+	local c kunit_objs=()
+	for c in "$dir"/*_kunit.c; do
+		kunit_objs+=("$(basename "$c" .c).o")
+	done
 	make -C "$kdir" M="$dir" -j"$SMR_JOBS" "$@" modules &&
-		make -C "$kdir" M="$dir" CONFIG_KUNIT=m "$@" smr_kunit.o
+		make -C "$kdir" M="$dir" -j"$SMR_JOBS" CONFIG_KUNIT=m "$@" \
+			"${kunit_objs[@]}"
 }
 
 run_sparse() {

@@ -94,3 +94,40 @@ stage_sources() {
 	cp "$SMR_ROOT/Kbuild" "$SMR_ROOT"/*.c "$SMR_ROOT"/*.h "$dir/"
 	echo "$dir"
 }
+
+# Names of the KUnit modules (*_kunit.ko) built in build/<target>/.
+kunit_modules() {
+	local ko names=()
+	for ko in "$SMR_BUILD/$1"/*_kunit.ko; do
+		[ -f "$ko" ] && names+=("$(basename "$ko" .ko)")
+	done
+	[ ${#names[@]} -gt 0 ] || die "no KUnit modules in build/$1"
+	echo "${names[*]}"
+}
+
+# The /init text (busybox sh, after the mark and step helpers) of the two
+# KUnit passes: load smr.ko, load and unload each KUnit module in turn
+# (its suites run at load and print KTAP), unload smr.ko, check that its
+# debugfs directory is gone; pass 2 loads smr with wrap_test=1. Arg: the
+# KUnit module names, space-separated; $params of /init go to smr.ko.
+init_kunit_passes() {
+	printf "kunit_mods='%s'\n" "$*"
+	cat <<'SH'
+kunit_pass() {  # kunit_pass <n> <smr params...>
+	n=$1; shift
+	mark "pass $n begin, smr params: $*; kunit modules: $kunit_mods"
+	step "insmod smr" insmod /lib/smr/smr.ko "$@"
+	for m in $kunit_mods; do
+		mark "kunit $m begin"
+		step "insmod $m" insmod /lib/smr/$m.ko
+		step "rmmod $m" rmmod $m
+	done
+	step "rmmod smr" rmmod smr
+	step "debugfs smr gone" test ! -e /sys/kernel/debug/smr
+	mark "pass $n end"
+}
+kunit_pass 1 $params
+kunit_pass 2 $params wrap_test=1
+SH
+}
+

@@ -23,6 +23,7 @@ start=$SECONDS
 torture_s=${SMR_TORTURE_S:-60}
 busted_s=${SMR_BUSTED_S:-20}
 summaries=()
+verdict=
 kunit_passed=0
 kunit_failed=0
 
@@ -36,27 +37,27 @@ stage() {
 }
 
 # judge <name> <verdict cmd...>: a verdict stage; its output goes to
-# stderr and its last line, the one-line summary, into $summaries.
+# stderr, its last line (the one-line summary) into $verdict.
 judge() {
 	local name=$1 out=$SMR_BUILD/verdict-${1// /-}.txt rc=0
 	shift
-	log "== $name"
+	log "== $name verdict"
 	"$@" >"$out" || rc=$?
 	cat "$out" >&2
-	[ "$rc" = 0 ] || die "stage '$name' failed: $(tail -n 1 "$out"); stopping"
-	summaries+=("$name: $(tail -n 1 "$out")")
+	verdict=$(tail -n 1 "$out")
+	[ "$rc" = 0 ] || die "stage '$name verdict' failed: $verdict; stopping"
 }
 
 # kunit_judge <name> <log> [--smp]: judge a KUnit run, add up its counts.
 kunit_judge() {
-	local name=$1 console=$2 last
+	local name=$1 console=$2
 	shift 2
 	judge "$name" ./kunit-verdict.sh "$@" "$console"
-	last=$(tail -n 1 "$SMR_BUILD/verdict-${name// /-}.txt")
-	[[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]] ||
+	[[ $verdict =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]] ||
 		die "no KUnit counts from '$name'"
 	kunit_passed=$((kunit_passed + BASH_REMATCH[1]))
 	kunit_failed=$((kunit_failed + BASH_REMATCH[2]))
+	summaries+=("$name: PASS ($verdict)")
 }
 
 # qemu <kernel> <scenario> [params]: one QEMU run and its verdict.
@@ -64,10 +65,10 @@ qemu() {
 	local kernel=$1 scenario=$2 console=$SMR_BUILD/qemu-$1-$2.log
 	stage "$kernel $scenario run" ./qemu-run.sh "$@" >/dev/null
 	if [ "$scenario" = kunit ]; then
-		kunit_judge "$kernel kunit verdict" "$console" --smp
+		kunit_judge "$kernel kunit" "$console" --smp
 	else
-		judge "$kernel $scenario verdict" \
-			./qemu-verdict.sh "$scenario" "$console"
+		judge "$kernel $scenario" ./qemu-verdict.sh "$scenario" "$console"
+		summaries+=("$verdict")
 	fi
 }
 
@@ -77,7 +78,7 @@ stage "debian build" ./build-modules.sh debian >/dev/null
 stage "uml kernel" ./uml-kernel.sh >/dev/null
 stage "uml build" ./build-modules.sh uml >/dev/null
 stage "uml run" ./uml-run.sh kunit >/dev/null
-kunit_judge "uml kunit verdict" "$SMR_BUILD/uml-kunit.log"
+kunit_judge "uml kunit" "$SMR_BUILD/uml-kunit.log"
 qemu debian torture duration="$torture_s" hotplug_ms=200
 qemu debian busted duration="$busted_s"
 stage "debug kernel" ./x86-kernel.sh debug >/dev/null

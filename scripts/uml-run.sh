@@ -3,10 +3,11 @@
 #
 # Boot the UML kernel on a busybox hostfs root and load build/uml's modules.
 # Usage: uml-run.sh [kunit|demo] [module params...]
-#   kunit (default): two passes of insmod smr, insmod smr_kunit (KUnit runs
-#          and prints KTAP), rmmod smr_kunit, rmmod smr, then check that
-#          /sys/kernel/debug/smr is gone; pass 2 loads smr with wrap_test=1.
-#          The params go to smr.ko.
+#   kunit (default): two passes of insmod smr, then insmod and rmmod of
+#          each KUnit module (*_kunit.ko; KUnit runs and prints KTAP),
+#          rmmod smr, then check that /sys/kernel/debug/smr is gone; pass 2
+#          loads smr with wrap_test=1 (common.sh: init_kunit_passes). The
+#          params go to smr.ko.
 #   demo:  insmod smr, insmod smr_demo (the params go to it), wait for its
 #          load to finish, print the debugfs stats and clock, rmmod both.
 # /init reports each step as "SMR-HARNESS: <step> ok|FAILED" in the kernel
@@ -53,19 +54,8 @@ SH
 
 init_kunit() {
 	init_header "$@"
+	init_kunit_passes "$(kunit_modules uml)"
 	cat <<'SH'
-kunit_pass() {  # kunit_pass <n> <smr params...>
-	n=$1; shift
-	mark "pass $n begin, smr params: $*"
-	step "insmod smr" insmod /lib/smr/smr.ko "$@"
-	step "insmod smr_kunit" insmod /lib/smr/smr_kunit.ko
-	step "rmmod smr_kunit" rmmod smr_kunit
-	step "rmmod smr" rmmod smr
-	step "debugfs smr gone" test ! -e /sys/kernel/debug/smr
-	mark "pass $n end"
-}
-kunit_pass 1 $params
-kunit_pass 2 $params wrap_test=1
 mark done
 poweroff -f
 SH
@@ -96,13 +86,13 @@ SH
 }
 
 uml=$("$SMR_ROOT/scripts/uml-kernel.sh")
-modules=(smr.ko smr_kunit.ko smr_demo.ko)
-for ko in "${modules[@]}"; do
+for ko in smr.ko smr_demo.ko; do
 	[ -f "$SMR_BUILD/uml/$ko" ] ||
 		die "no build/uml/$ko; run scripts/build-modules.sh uml first"
 done
 stage_root
-(cd "$SMR_BUILD/uml" && cp "${modules[@]}" "$root/lib/smr/")
+rm -f "$root"/lib/smr/*.ko
+cp "$SMR_BUILD"/uml/*.ko "$root/lib/smr/"
 "init_$mode" "$@" >"$root/init"
 chmod +x "$root/init"
 

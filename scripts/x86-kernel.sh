@@ -34,7 +34,7 @@ check_config() {
 	done < <(sed -n 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1/p' "$config")
 }
 
-log "building x86_64 $variant kernel in $out (one-off, about 10-15 min)"
+log "building x86_64 $variant kernel in $out (one-off, about 10 min on two cores)"
 t=$SECONDS
 mkdir -p "$out"
 cp "$config" "$out/.config"

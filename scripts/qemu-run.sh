@@ -1,0 +1,285 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot an x86_64 kernel under QEMU (TCG, 4 CPUs) on a busybox initramfs and
+# load build/<kernel>/'s modules.
+# Usage: qemu-run.sh <debian|debug|kcsan> <scenario> [params...]
+#   kernel debian: Debian's cloud kernel of the headers' version;
+#          debug:  scripts/configs/x86-debug.config (KASAN, lockdep, kmemleak);
+#          kcsan:  scripts/configs/x86-kcsan.config.
+#   kunit:   the two KUnit passes of uml-run.sh, every *_kunit.ko (params go
+#            to smr.ko), then a kmemleak scan.
+#   torture: smr.ko (wrap_test=1 when WRAP=1) and smr_torture.ko with the
+#            params (duration=60 unless given); wait for its final SUCCESS
+#            or FAILURE line, unload both, scan for leaks with kmemleak.
+#   busted:  torture with busted=1 (duration=20 unless given): must FAIL.
+#   misuse:  smr.ko and smr_misuse.ko, unload both, scan for leaks.
+# /init reports each step as "SMR-HARNESS: <step> ok|FAILED" in the kernel
+# log and ends with "SMR-HARNESS: done". The serial console is saved to
+# build/qemu-<kernel>-<scenario>.log, whose path is printed; judging it is
+# up to the caller (scripts/qemu-verdict.sh), even when the kernel panicked
+# or QEMU timed out. SMR_QEMU_TIMEOUT overrides the time limit (seconds).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+usage="usage: qemu-run.sh <debian|debug|kcsan> <kunit|torture|busted|misuse> [params]"
+kernel=${1:?$usage}
+scenario=${2:?$usage}
+shift 2
+case $kernel in debian | debug | kcsan) ;; *) die "$usage" ;; esac
+case $scenario in kunit | torture | busted | misuse) ;; *) die "$usage" ;; esac
+console=$SMR_BUILD/qemu-$kernel-$scenario.log
+work=$SMR_BUILD/qemu-$kernel-$scenario.d
+
+# gen_init_cpio from the kernel sources: builds initramfs archives from a
+# file list, device nodes included, without root or a staging tree.
+gen_init_cpio() {
+	local tool
+	tool=$SMR_CACHE/gen_init_cpio-$(src_version)
+	if [ ! -x "$tool" ]; then
+		gcc -O2 -o "$tool.tmp" "$(kernel_source)/usr/gen_init_cpio.c"
+		mv "$tool.tmp" "$tool"
+	fi
+	"$tool" "$@"
+}
+
+# The busybox part of the initramfs, as a gen_init_cpio list.
+base_list() {
+	local d applet
+	for d in /dev /bin /proc /sys /tmp /lib /lib/smr; do
+		echo "dir $d 0755 0 0"
+	done
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "file /bin/busybox /bin/busybox 0755 0 0"
+	for applet in $(/bin/busybox --list | grep -vx busybox); do
+		echo "slink /bin/$applet busybox 0777 0 0"
+	done
+}
+
+# Busybox initramfs (cpio.gz), built once per busybox version and list.
+base_initramfs() {
+	local ver hash out
+	ver=$(dpkg-query -W -f='${Version}' busybox-static)
+	hash=$(base_list | sha256sum | cut -c1-12)
+	out=$SMR_CACHE/initramfs-busybox-$ver-$hash.cpio.gz
+	if [ ! -f "$out" ]; then
+		log "building busybox initramfs $out"
+		base_list >"$work/base.list"
+		gen_init_cpio "$work/base.list" | gzip -9 >"$out.tmp"
+		mv "$out.tmp" "$out"
+	fi
+	echo "$out"
+}
+
+# Helpers of every /init: mount, mark steps, wait for a kernel log line,
+# scan for leaks.
+init_header() {
+	cat <<'SH'
+#!/bin/sh
+export PATH=/bin
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+mark() { echo "SMR-HARNESS: $*" > /dev/kmsg; }
+step() {  # step <name> <cmd...>: marks "<name> ok" or "<name> FAILED"
+	name=$1; shift
+	"$@"
+	rc=$?
+	if [ $rc = 0 ]; then mark "$name ok"; else mark "$name FAILED (rc $rc)"; fi
+	return $rc
+}
+wait_log() {  # wait_log <extended regex> <seconds>
+	i=0
+	while [ $i -lt "$2" ]; do
+		dmesg | grep -qE "$1" && return 0
+		sleep 1
+		i=$((i + 1))
+	done
+	return 1
+}
+kmemleak=/sys/kernel/debug/kmemleak
+# After the modules are gone: scan, and print every report that mentions
+# smr or points into unloaded module text (a bare 0xffff... frame: smr's
+# symbols are gone) to the console, where the verdict fails on it. Other
+# reports (the kernel's own, from boot) are only counted.
+leak_check() {
+	[ -e $kmemleak ] || { mark "kmemleak: not in this kernel"; return 0; }
+	# A new object is reported by the second scan that finds it
+	# unreferenced, unchanged and older than 5 s; one scan takes longer.
+	echo scan > $kmemleak && echo scan > $kmemleak || return 1
+	cat $kmemleak > /tmp/leaks
+	awk '/^unreferenced object/ { if (b != "" && ours) printf "%s", b; b = ""; ours = 0 }
+	     { b = b $0 "\n" }
+	     /smr|^ *0xffffffff[0-9a-f]+$/ { ours = 1 }
+	     END { if (b != "" && ours) printf "%s", b }' /tmp/leaks > /tmp/ours
+	while IFS= read -r line; do echo "kmemleak: $line" > /dev/kmsg; done < /tmp/ours
+	mark "kmemleak: $(grep -c '^unreferenced object' /tmp/leaks) report(s), $(grep -c '^unreferenced object' /tmp/ours) about smr"
+	! grep -q '^unreferenced object' /tmp/ours
+}
+finish() { mark done; sync; reboot -f; }
+mark "init started, kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs, uptime $(cut -d' ' -f1 /proc/uptime) s"
+SH
+	echo "mark 'kernel config: $(config_summary)'"
+}
+
+init_kunit() {
+	init_header
+	printf "params='%s'\n" "$*"
+	init_kunit_passes "$(kunit_modules "$kernel")"
+	cat <<'SH'
+step "kmemleak" leak_check
+finish
+SH
+}
+
+# torture and busted: $1 is the seconds to wait for the final line.
+init_torture() {
+	local limit=$1
+	shift
+	init_header
+	printf "smr_params='%s'\nparams='%s'\nlimit=%s\n" \
+		"$([ "${WRAP:-0}" = 0 ] || echo wrap_test=1)" "$*" "$limit"
+	cat <<'SH'
+mark "torture begin, smr params: $smr_params, torture params: $params"
+step "insmod smr" insmod /lib/smr/smr.ko $smr_params
+step "insmod smr_torture" insmod /lib/smr/smr_torture.ko $params &&
+	step "torture finished" wait_log 'smr_torture: (SUCCESS|FAILURE)' $limit
+step "rmmod smr_torture" rmmod smr_torture
+step "rmmod smr" rmmod smr
+step "debugfs smr gone" test ! -e /sys/kernel/debug/smr
+step "kmemleak" leak_check
+mark "torture end"
+finish
+SH
+}
+
+init_misuse() {
+	init_header
+	printf "params='%s'\n" "$*"
+	cat <<'SH'
+mark "misuse begin"
+step "insmod smr" insmod /lib/smr/smr.ko
+step "insmod smr_misuse" insmod /lib/smr/smr_misuse.ko $params
+step "rmmod smr_misuse" rmmod smr_misuse
+step "rmmod smr" rmmod smr
+step "debugfs smr gone" test ! -e /sys/kernel/debug/smr
+step "kmemleak" leak_check
+mark "misuse end"
+finish
+SH
+}
+
+# Value of <name>=V among the params, or the default.
+param() {
+	local name=$1 def=$2 p
+	shift 2
+	for p in "$@"; do
+		case $p in "$name="*) def=${p#*=} ;; esac
+	done
+	echo "$def"
+}
+
+# Set image and config: the kernel to boot and its .config.
+kernel_image() {
+	local dir
+	if [ "$kernel" = debian ]; then
+		image=$(debian_vmlinuz)
+		config=$(dirname "$image")/config
+	else
+		dir=$("$SMR_ROOT/scripts/x86-kernel.sh" "$kernel")
+		image=$dir/arch/x86/boot/bzImage
+		config=$dir/.config
+	fi
+}
+
+# The debugging options of the kernel, for the log and the verdict, e.g.
+# "KASAN=y KCSAN=n ...".
+config_summary() {
+	local opt v s=
+	for opt in KASAN KCSAN DEBUG_KMEMLEAK PROVE_LOCKING DEBUG_ATOMIC_SLEEP \
+		KUNIT PREEMPT HOTPLUG_CPU; do
+		v=$(sed -n "s/^CONFIG_$opt=//p" "$config")
+		s+="$opt=${v:-n} "
+	done
+	echo "${s% }"
+}
+
+kernel_image
+rm -rf "$work"
+mkdir -p "$work"
+base=$(base_initramfs)
+
+# Per scenario: the modules, the /init and the time limit (boot included;
+# the debug kernels boot slowly under TCG).
+boot=$([ "$kernel" = debian ] && echo 120 || echo 240)
+case $scenario in
+kunit)
+	modules=(smr.ko)
+	for m in $(kunit_modules "$kernel"); do modules+=("$m.ko"); done
+	init_kunit "$@" >"$work/init"
+	limit=$((boot + 600))
+	;;
+torture | busted)
+	modules=(smr.ko smr_torture.ko)
+	duration=$(param duration "" "$@")
+	if [ -z "$duration" ]; then
+		duration=$([ "$scenario" = busted ] && echo 20 || echo 60)
+		set -- "$@" "duration=$duration"
+	fi
+	[ "$scenario" = torture ] || set -- "$@" busted=1
+	# The final line comes after duration s of jiffies; stopping the
+	# threads takes some more, and a starved TCG guest can lose ticks.
+	wait=$((duration * 3 / 2 + 120))
+	init_torture "$wait" "$@" >"$work/init"
+	limit=$((boot + wait + 120))
+	;;
+misuse)
+	modules=(smr.ko smr_misuse.ko)
+	init_misuse "$@" >"$work/init"
+	limit=$((boot + 300))
+	;;
+esac
+limit=${SMR_QEMU_TIMEOUT:-$limit}
+
+for ko in "${modules[@]}"; do
+	[ -f "$SMR_BUILD/$kernel/$ko" ] ||
+		die "no build/$kernel/$ko; run scripts/build-modules.sh $kernel first"
+done
+{
+	echo "file /init $work/init 0755 0 0"
+	for ko in "${modules[@]}"; do
+		echo "file /lib/smr/$ko $SMR_BUILD/$kernel/$ko 0644 0 0"
+	done
+} >"$work/run.list"
+gen_init_cpio "$work/run.list" | gzip >"$work/run.cpio.gz"
+# The kernel unpacks concatenated archives in order.
+cat "$base" "$work/run.cpio.gz" >"$work/initramfs.cpio.gz"
+
+log "booting $kernel kernel under QEMU ($scenario, limit ${limit}s), console in $console"
+rm -f "$console"
+rc=0
+t=$SECONDS
+# TCG (nested KVM does not work here); -no-reboot and panic=-1 make both
+# /init's final reboot and a panic end QEMU.
+timeout -k 10 "$limit" qemu-system-x86_64 \
+	-accel tcg,thread=multi -smp 4 -m 2G \
+	-bios qboot.rom -display none -monitor none -no-reboot \
+	-serial "file:$console" \
+	-kernel "$image" -initrd "$work/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1 printk.devkmsg=on" \
+	</dev/null >"$work/qemu.out" 2>&1 || rc=$?
+# The serial console ends lines with CRLF.
+[ ! -f "$console" ] || sed -i 's/\r$//' "$console"
+log "QEMU ran $((SECONDS - t))s$(
+	grep -o 'SMR-HARNESS: init started.*uptime [0-9.]* s' "$console" |
+		sed 's/.*uptime \(.*\)/, \/init after \1 of guest uptime/')"
+# A panic or timeout is a test result, not a harness error: show the end
+# of the log and leave the verdict to the caller.
+if [ "$rc" != 0 ]; then
+	cat "$work/qemu.out" >&2
+	tail -n 30 "$console" >&2
+	log "QEMU exited with status $rc$([ "$rc" != 124 ] || echo ' (timeout)')"
+fi
+echo "$console"

@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# The kernel reports a test run must not have, for the verdict scripts.
+# Source it after common.sh; do not run it.
+
+# Reports that fail a run wherever they are: crashes, sanitizers, lockdep's
+# report titles (kernel/locking/lockdep.c), RCU stalls, lockups, hung tasks
+# and kmemleak's reports.
+bad_re='Oops|Kernel panic|kernel BUG at|general protection fault'
+bad_re+='|Unable to handle|BUG: unable to handle|BUG: KASAN|BUG: KCSAN'
+bad_re+='|BUG: KFENCE|UBSAN:|ODEBUG:|BUG: MAX_LOCK|BUG: looking up invalid'
+bad_re+='|lock order detected|still has locks held|Nested lock was not taken'
+bad_re+='|bad contention detected|bad unlock balance|chain_key collision'
+bad_re+='|held lock freed|inconsistent lock state|lock held when returning'
+bad_re+='|possible circular locking|possible irq lock inversion'
+bad_re+='|possible recursive locking|suspicious RCU usage'
+bad_re+='|trying to register non-static key|DEBUG_LOCKS_WARN_ON'
+bad_re+='|rcu: INFO:|detected stall|blocked for more than|soft lockup'
+bad_re+='|hard LOCKUP|workqueue lockup|unreferenced object'
+
+# KUnit cases (or suites) that provoke a WARN() on purpose: those whose
+# name contains "misuse", and the ones listed here by name.
+kunit_warn_re='misuse'
+# smr_queue.h's linkage checks, fed corrupted lists.
+kunit_warn_re+='|^smr_queue_validate_'
+
+# report_scan <log> <kunit|misuse|none>: print every line of a console log
+# that reports a problem. Any bad_re line counts; a "WARNING:" or "BUG:"
+# line counts unless the tests provoke it on purpose there, and it is of
+# the provoked kind:
+#   kunit:  a WARN() in a case matching kunit_warn_re (the case whose KTAP
+#           result line, "ok N <case>", comes next);
+#   misuse: a WARN() or "BUG: sleeping function called from invalid
+#           context" between "smr_misuse: begin <case>" and
+#           "smr_misuse: end <case>".
+report_scan() {
+	awk -v mode="$2" -v bad="$bad_re" -v warn_ok="$kunit_warn_re" '
+	{ l = $0; sub(/\r$/, "", l); sub(/^\[ *[0-9]+\.[0-9]+\] /, "", l) }
+	mode == "kunit" && l ~ /^ *(not )?ok [0-9]+ [^ ]/ {
+		name = l
+		sub(/^ *(not )?ok [0-9]+ /, "", name)
+		sub(/ .*/, "", name)
+		for (i = 0; i < npend; i++)
+			if (name !~ warn_ok)
+				print pend[i]
+		npend = 0
+		next
+	}
+	mode == "misuse" && l ~ /^smr_misuse: begin / { win = 1 }
+	mode == "misuse" && l ~ /^smr_misuse: end / { win = 0 }
+	l ~ bad { print; next }
+	l !~ /WARNING:|BUG:/ { next }
+	mode == "kunit" && l ~ /^WARNING: CPU: [0-9]+ PID: [0-9]+ at / {
+		pend[npend++] = $0
+		next
+	}
+	win && l ~ /^WARNING: CPU: [0-9]+ PID: [0-9]+ at / { next }
+	win && l ~ /^BUG: sleeping function called from invalid context/ { next }
+	{ print }
+	END { for (i = 0; i < npend; i++) print pend[i] }
+	' "$1"
+}
