@@ -2,7 +2,7 @@
 #
 # User and CI entry points. kbuild itself reads ./Kbuild.
 #   make [modules] [KDIR=...]  build in this directory against KDIR
-#   make uml | debian | debug | kcsan
+#   make uml | debian | debian61 | debug | kcsan
 #                              W=1 build in build/<target>/ (warnings fail)
 #   make test                  lint, build, KUnit under UML, then QEMU runs
 #                              (torture, busted, KUnit, misuse) on Debian's
@@ -23,7 +23,7 @@ modules:
 	@test -d $(KDIR) || { echo "no kernel build dir $(KDIR); set KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-uml debian debug kcsan:
+uml debian debian61 debug kcsan:
 	@scripts/build-modules.sh $@
 
 test:
@@ -45,4 +45,4 @@ clean:
 	if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
 	else rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers; fi
 
-.PHONY: all modules uml debian debug kcsan test torture check demo clean
+.PHONY: all modules uml debian debian61 debug kcsan test torture check demo clean

@@ -42,9 +42,10 @@ kernel_build_dir() {
 SMR_BUILD=$SMR_ROOT/build
 
 # Build directory of the Debian 6.12 cloud headers deps.sh settled on.
+# debian_kdir [61]: Debian's 6.12 (or 6.1) cloud headers build directory.
 debian_kdir() {
 	local pkg
-	pkg=$("$SMR_ROOT/scripts/deps.sh" | sed -n 's/^SMR_HDR_PKG=//p')
+	pkg=$("$SMR_ROOT/scripts/deps.sh" | sed -n "s/^SMR_HDR${1:-}_PKG=//p")
 	[ -d "/usr/src/$pkg" ] || die "headers /usr/src/$pkg not found"
 	echo "/usr/src/$pkg"
 }
@@ -76,8 +77,9 @@ target_kdir() {
 	case $1 in
 	uml) "$SMR_ROOT/scripts/uml-kernel.sh" ;;
 	debian) debian_kdir ;;
+	debian61) debian_kdir 61 ;;
 	debug | kcsan) "$SMR_ROOT/scripts/x86-kernel.sh" "$1" ;;
-	*) die "unknown target '$1' (want uml, debian, debug or kcsan)" ;;
+	*) die "unknown target '$1' (want uml, debian, debian61, debug or kcsan)" ;;
 	esac
 }
 

@@ -5,7 +5,8 @@
 # Prints the name of the newest 6.12 cloud header package it settled on
 # to stdout as "SMR_HDR_PKG=<pkg>", and the matching unsigned kernel image
 # (booted under QEMU by scripts/qemu-run.sh debian) as "SMR_IMG_PKG=<pkg>",
-# so callers can source it.
+# so callers can source it.  The newest 6.1 cloud headers (the secondary
+# target) come out as "SMR_HDR61_PKG=<pkg>".
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -34,10 +35,12 @@ if [ -z "$hdr" ]; then
 	apt_update
 	hdr=$(newest_pkg '^linux-headers-6\.12\.[0-9.]+\+deb[0-9]+-cloud-amd64$')
 fi
+hdr61=$(newest_pkg '^linux-headers-6\.1\.0-[0-9]+-cloud-amd64$')
+[ -n "$hdr61" ] || { apt_update; hdr61=$(newest_pkg '^linux-headers-6\.1\.0-[0-9]+-cloud-amd64$'); }
 # The kernel image of the same version: its vmlinuz runs build/debian's
 # modules under QEMU.
 img=${hdr/linux-headers-/linux-image-}-unsigned
-for p in "$hdr" "$img"; do
+for p in "$hdr" "$img" "$hdr61"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing+=("$p")
 done
@@ -45,7 +48,9 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "deps: installing ${missing[*]}" >&2
 	apt_update
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+	apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+		--no-install-recommends "${missing[@]}" >&2
 fi
 echo "SMR_HDR_PKG=$hdr"
 echo "SMR_IMG_PKG=$img"
+echo "SMR_HDR61_PKG=$hdr61"
