@@ -249,6 +249,9 @@ struct smr {
 	atomic_long_t call_pending_bytes;
 	atomic_long_t call_peak_objs;
 	atomic_long_t call_peak_bytes;
+	/* Objects freed into this domain's smr_caches, not yet reusable. */
+	atomic_long_t cache_pending_objs;
+	atomic_long_t cache_pending_bytes;
 };
 
 /**

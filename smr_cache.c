@@ -13,10 +13,15 @@
  * at the head of the list its goal has normally long been reached, so the
  * poll is answered from rd_seq alone.
  *
- * Memory pressure: a shrinker returns tagged batches to the slab -- those
- * whose goal is reached at once, and, when reclaim may block, the others
- * after waiting for their goal.  smr_cache_destroy() waits for every
- * batch still pending and releases everything.
+ * Bounds: a cache keeps at most SMR_CACHE_MAX_TAGGED tagged batches for
+ * reuse; past that, freeing returns the expired ones to the slab (a poll,
+ * never a wait), so a flood of frees without allocations holds only what
+ * readers really still hold.  The domain accounts its caches' pending
+ * objects and bytes (debugfs).  Under memory pressure a shrinker returns
+ * tagged batches to the slab -- those whose goal is reached at once, and,
+ * when reclaim may block, the others after waiting for their goal.
+ * smr_cache_destroy() waits for every batch still pending and releases
+ * everything.
  *
  * Several caches may share one domain; a domain must outlive its caches.
  */
@@ -33,6 +38,7 @@
 #include "smr_trace.h"
 
 #define SMR_CACHE_BATCH		32	/* objects per batch: one advance each */
+#define SMR_CACHE_MAX_TAGGED	64	/* batches kept for reuse, then trimmed */
 
 struct smr_cache_batch {
 	struct list_head node;
@@ -71,6 +77,15 @@ struct smr_cache {
 	struct shrinker *shrinker;
 };
 
+/* Account a batch's objects as pending in the domain (or no longer). */
+static void smr_cache_account(struct smr_cache *c, struct smr_cache_batch *b,
+			      long sign)
+{
+	atomic_long_add(sign * b->nr, &c->smr->cache_pending_objs);
+	atomic_long_add(sign * b->nr * kmem_cache_size(c->slab),
+			&c->smr->cache_pending_bytes);
+}
+
 static void smr_cache_batch_release(struct smr_cache *c,
 				    struct smr_cache_batch *b)
 {
@@ -79,12 +94,30 @@ static void smr_cache_batch_release(struct smr_cache *c,
 	kfree(b);
 }
 
+static struct smr_cache_batch *smr_cache_take_expired(struct smr_cache *c);
+
+/* Too many batches kept: return the expired ones to the slab. */
+static void smr_cache_trim(struct smr_cache *c)
+{
+	struct smr_cache_batch *b;
+	unsigned long freed = 0;
+
+	while (READ_ONCE(c->ntagged) > SMR_CACHE_MAX_TAGGED &&
+	       (b = smr_cache_take_expired(c))) {
+		freed += b->nr;
+		smr_cache_batch_release(c, b);
+	}
+	if (freed)
+		this_cpu_add(c->smr->pcpu->stats[SMR_STAT_CACHE_SHRUNK], freed);
+}
+
 /* Tag a full free batch with one goal and queue it for reuse. */
 static void smr_cache_tag(struct smr_cache *c, struct smr_cache_batch *b)
 {
 	unsigned long flags;
 
 	b->goal = smr_advance(c->smr);
+	smr_cache_account(c, b, 1);
 	spin_lock_irqsave(&c->lock, flags);
 	list_add_tail(&b->node, &c->tagged);
 	c->ntagged++;
@@ -92,6 +125,8 @@ static void smr_cache_tag(struct smr_cache *c, struct smr_cache_batch *b)
 	smr_stat_inc(c->smr, SMR_STAT_CACHE_BATCH);
 	trace_smr_cache_batch_tagged(c->smr->name, raw_smp_processor_id(),
 				     b->nr, b->goal);
+	if (READ_ONCE(c->ntagged) > SMR_CACHE_MAX_TAGGED)
+		smr_cache_trim(c);
 }
 
 /* The oldest tagged batch, if its goal is reached. */
@@ -105,6 +140,7 @@ static struct smr_cache_batch *smr_cache_take_expired(struct smr_cache *c)
 	if (b && smr_poll(c->smr, b->goal)) {
 		list_del(&b->node);
 		c->ntagged--;
+		smr_cache_account(c, b, -1);
 		trace_smr_cache_batch_reused(c->smr->name, raw_smp_processor_id(),
 					     b->nr, b->goal);
 	} else {
@@ -244,6 +280,7 @@ static unsigned long smr_cache_scan(struct shrinker *s,
 			if (b) {
 				list_del(&b->node);
 				c->ntagged--;
+				smr_cache_account(c, b, -1);
 			}
 			spin_unlock_irqrestore(&c->lock, flags);
 			if (b)
@@ -352,6 +389,7 @@ void smr_cache_destroy(struct smr_cache *c)
 							     node);
 
 		list_del(&b->node);
+		smr_cache_account(c, b, -1);
 		smr_cache_batch_release(c, b);
 	}
 	free_percpu(c->pcpu);

@@ -124,6 +124,7 @@ static void smr_cache_shrinker_frees_expired(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_CACHE_SHRUNK),
 			(unsigned long)CACHE_TEST_OBJS);
 	KUNIT_EXPECT_EQ(test, smr_cache_shrink(t->cache, false), 0UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->smr->cache_pending_objs), 0L);
 }
 
 static void smr_cache_shrinker_waits_when_allowed(struct kunit *test)
@@ -174,6 +175,35 @@ static void smr_cache_destroy_with_pending(struct kunit *test)
 	smr_cache_destroy(c);
 }
 
+#define CACHE_TEST_FLOOD	100000
+
+/* A burst of frees: the cache keeps a bounded number of batches. */
+static void smr_cache_free_flood_is_bounded(struct kunit *test)
+{
+	struct cache_test *t = test->priv;
+	void **objs;
+	long peak = 0;
+	int i;
+
+	objs = kvcalloc(CACHE_TEST_FLOOD, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < CACHE_TEST_FLOOD; i++) {
+		objs[i] = smr_cache_alloc(t->cache, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	for (i = 0; i < CACHE_TEST_FLOOD; i++) {
+		smr_cache_free(t->cache, objs[i]);
+		peak = max(peak, atomic_long_read(&t->smr->cache_pending_objs));
+		if (i % 1024 == 0)
+			cond_resched();
+	}
+	kvfree(objs);
+	kunit_info(test, "peak pending: %ld objects\n", peak);
+	/* About the batches kept for reuse, not the 3125 the burst tagged. */
+	KUNIT_EXPECT_LT(test, peak, 200L * 32);
+	KUNIT_EXPECT_GT(test, smr_stat_sum(t->smr, SMR_STAT_CACHE_SHRUNK), 0UL);
+}
+
 static struct kunit_case smr_cache_cases[] = {
 	KUNIT_CASE(smr_cache_no_reuse_before_goal),
 	KUNIT_CASE(smr_cache_reuse_after_goal),
@@ -181,6 +211,7 @@ static struct kunit_case smr_cache_cases[] = {
 	KUNIT_CASE(smr_cache_shrinker_waits_when_allowed),
 	KUNIT_CASE(smr_cache_shared_domain),
 	KUNIT_CASE(smr_cache_destroy_with_pending),
+	KUNIT_CASE(smr_cache_free_flood_is_bounded),
 	{}
 };
 

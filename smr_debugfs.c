@@ -63,6 +63,10 @@ static int stats_show(struct seq_file *m, void *unused)
 		   atomic_long_read(&smr->call_peak_objs));
 	seq_printf(m, "%-18s %ld\n", "call_peak_bytes",
 		   atomic_long_read(&smr->call_peak_bytes));
+	seq_printf(m, "%-18s %ld\n", "cache_pending_objs",
+		   atomic_long_read(&smr->cache_pending_objs));
+	seq_printf(m, "%-18s %ld\n", "cache_pending_bytes",
+		   atomic_long_read(&smr->cache_pending_bytes));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
