@@ -31,8 +31,6 @@ struct smr_call_pcpu;
 struct smr_cache;
 #include <asm/barrier.h>
 
-#include "smr_compat.h"
-
 /*
  * Pointers published to SMR readers live in their own sparse address
  * space, so that every access must go through one of the accessors below.

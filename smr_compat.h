@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The one place where kernel-version differences live.
+ * The one place where kernel-version differences live.  Private to smr.ko:
+ * the public headers need none of it, so consumers build without it.
  *
  * smr targets 6.12 first and 6.1 second.  Anything spelled differently
  * between the two is wrapped here, so that the rest of the sources read

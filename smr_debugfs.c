@@ -53,19 +53,19 @@ static int stats_show(struct seq_file *m, void *unused)
 	unsigned int i;
 
 	for (i = 0; i < SMR_STAT_NR; i++)
-		seq_printf(m, "%-18s %lu\n", smr_stat_names[i],
+		seq_printf(m, "%-20s %lu\n", smr_stat_names[i],
 			   smr_stat_sum(smr, i));
-	seq_printf(m, "%-18s %ld\n", "call_pending_objs",
+	seq_printf(m, "%-20s %ld\n", "call_pending_objs",
 		   atomic_long_read(&smr->call_pending_objs));
-	seq_printf(m, "%-18s %ld\n", "call_pending_bytes",
+	seq_printf(m, "%-20s %ld\n", "call_pending_bytes",
 		   atomic_long_read(&smr->call_pending_bytes));
-	seq_printf(m, "%-18s %ld\n", "call_peak_objs",
+	seq_printf(m, "%-20s %ld\n", "call_peak_objs",
 		   atomic_long_read(&smr->call_peak_objs));
-	seq_printf(m, "%-18s %ld\n", "call_peak_bytes",
+	seq_printf(m, "%-20s %ld\n", "call_peak_bytes",
 		   atomic_long_read(&smr->call_peak_bytes));
-	seq_printf(m, "%-18s %ld\n", "cache_pending_objs",
+	seq_printf(m, "%-20s %ld\n", "cache_pending_objs",
 		   atomic_long_read(&smr->cache_pending_objs));
-	seq_printf(m, "%-18s %ld\n", "cache_pending_bytes",
+	seq_printf(m, "%-20s %ld\n", "cache_pending_bytes",
 		   atomic_long_read(&smr->cache_pending_bytes));
 	return 0;
 }

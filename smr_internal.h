@@ -6,6 +6,7 @@
 #define _SMR_INTERNAL_H
 
 #include "smr.h"
+#include "smr_compat.h"
 
 /**
  * struct smr_clock_params - the clock's step and its wrap guard

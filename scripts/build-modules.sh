@@ -3,7 +3,8 @@
 #
 # Build smr's modules (see Kbuild) for one target kernel, with W=1, in a
 # fresh copy of the sources under build/<target>/ so targets never share
-# objects. Any compiler or modpost warning fails the build.
+# objects, then the sample consumer (samples/smr_lookup) out of tree
+# against it. Any compiler or modpost warning fails the build.
 # Usage: build-modules.sh <uml|debian|debug|kcsan>; prints the output
 # directory.
 set -euo pipefail
@@ -20,6 +21,10 @@ if ! make -C "$kdir" $(target_make_args "$target") M="$dir" W=1 \
 		-j"$SMR_JOBS" modules >"$out" 2>&1; then
 	cat "$out" >&2
 	die "$target build failed (log: $out)"
+fi
+if ! smr_sample_make "$target" "$kdir" "$dir" W=1 >>"$out" 2>&1; then
+	cat "$out" >&2
+	die "$target sample build failed (log: $out)"
 fi
 if grep -i 'warning:' "$out" >&2; then
 	die "$target build has warnings, see above (log: $out)"

@@ -36,7 +36,8 @@ kmake() {
 	done
 	make -C "$kdir" M="$dir" -j"$SMR_JOBS" "$@" modules &&
 		make -C "$kdir" M="$dir" -j"$SMR_JOBS" CONFIG_KUNIT=m "$@" \
-			"${kunit_objs[@]}"
+			"${kunit_objs[@]}" &&
+		smr_sample_make debian "$kdir" "$dir" "$@"
 }
 
 run_sparse() {

@@ -83,6 +83,18 @@ target_kdir() {
 	esac
 }
 
+# Build the sample consumer in <dir>/samples/smr_lookup out of tree,
+# against the smr.ko built in <dir>, exactly as a third party would:
+# smr_sample_make <target> <kdir> <dir> [make args...].
+smr_sample_make() {
+	local target=$1 kdir=$2 dir=$3
+	shift 3
+	# shellcheck disable=SC2046 # target_make_args is zero or one word
+	make -C "$dir/samples/smr_lookup" KDIR="$kdir" \
+		$(target_make_args "$target") SMR_DIR="$dir" \
+		SMR_SYMVERS="$dir/Module.symvers" "$@"
+}
+
 # Extra make arguments for a target.
 target_make_args() {
 	if [ "$1" = uml ]; then echo ARCH=um; fi
@@ -94,6 +106,7 @@ stage_sources() {
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	cp "$SMR_ROOT/Kbuild" "$SMR_ROOT"/*.c "$SMR_ROOT"/*.h "$dir/"
+	cp -r "$SMR_ROOT/samples" "$dir/"
 	echo "$dir"
 }
 

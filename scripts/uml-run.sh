@@ -78,6 +78,16 @@ for f in /sys/kernel/debug/smr/*/stats /sys/kernel/debug/smr/*/clock; do
 	cat "$f"
 done
 step "rmmod smr_demo" rmmod smr_demo
+# The sample consumer (samples/smr_lookup), built out of tree.
+step "insmod smr_lookup" insmod /lib/smr/smr_lookup.ko duration_ms=1000
+i=0
+while [ $i -lt 20 ] && ! dmesg | grep -q 'smr_lookup: load done'; do
+	sleep 0.5
+	i=$((i + 1))
+done
+echo "--- /sys/kernel/debug/smr/lookup/stats"
+cat /sys/kernel/debug/smr/lookup/stats
+step "rmmod smr_lookup" rmmod smr_lookup
 step "rmmod smr" rmmod smr
 mark "demo end"
 mark done
@@ -92,7 +102,7 @@ for ko in smr.ko smr_demo.ko; do
 done
 stage_root
 rm -f "$root"/lib/smr/*.ko
-cp "$SMR_BUILD"/uml/*.ko "$root/lib/smr/"
+cp "$SMR_BUILD"/uml/*.ko "$SMR_BUILD"/uml/samples/smr_lookup/*.ko "$root/lib/smr/"
 "init_$mode" "$@" >"$root/init"
 chmod +x "$root/init"
 
