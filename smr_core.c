@@ -78,7 +78,9 @@
  * A reader may load wr_seq, be delayed, and store a value older than a
  * rd_seq that a poller meanwhile computed while the slot looked idle.
  * The reader is still safe (S2/R1 above), and a later scan clamps such a
- * stale slot to rd_seq so that the read hand never moves backwards.
+ * stale slot to rd_seq so that the read hand never moves backwards -- also
+ * when the delay was so long that the clock went more than half way round
+ * and the stale value seems to lie beyond wr_seq (smr_scan_clamp()).
  *
  * Wrap.  Sequences are unsigned long and compared by signed difference.
  * smr_advance() keeps wr_seq - rd_seq below a quarter of the space by
@@ -359,10 +361,13 @@ static unsigned long smr_commit(struct smr *smr, unsigned long goal)
 	unsigned long wr = atomic_long_read(&smr->clock.wr_seq);
 
 	/*
-	 * Fully ordered like W.  On failure someone else stepped the
-	 * clock from goal - inc, which reaches the goal just as well.
+	 * Fully ordered like W.  Only the very next step: a goal that is
+	 * not one step ahead of the clock is reached already -- or, read
+	 * after a long delay, from a lap long past, and moving the clock to
+	 * it would move it back.  On failure someone else stepped the clock
+	 * from goal - inc, which reaches the goal just as well.
 	 */
-	if (SMR_SEQ_LT(wr, goal) &&
+	if (goal == wr + smr_clock_params.inc &&
 	    atomic_long_try_cmpxchg(&smr->clock.wr_seq, &wr, goal)) {
 		smr_stat_inc(smr, SMR_STAT_ADVANCE);
 		return goal;
@@ -447,7 +452,7 @@ static void smr_scan_slot(struct smr_pcpu *pcpu, unsigned int ctx, bool self,
 		seq = smp_load_acquire(&pcpu->rd_seq[ctx]);
 		if (seq == SMR_SEQ_INVALID)
 			return;
-		seq = smr_seq_max(seq, st->rd);
+		seq = smr_scan_clamp(st, seq);
 		if (SMR_SEQ_LEQ(st->goal, seq) || !st->wait)
 			break;
 		if (self && ctx <= interrupt_context_level()) {
@@ -485,6 +490,13 @@ static unsigned long smr_scan(struct smr *smr, struct smr_scan *st)
 	}
 
 	rd = atomic_long_read(&smr->clock.rd_seq);
+	/*
+	 * Only forward, and never past wr_seq: after a long delay (a lap of
+	 * the wrap_test clock) a stale minimum may look ahead of rd_seq.
+	 */
+	st->wr = atomic_long_read(&smr->clock.wr_seq);
+	if (SMR_SEQ_GT(st->min, st->wr))
+		return rd;
 	/* Release: pairs with S1 in __smr_poll(). */
 	while (SMR_SEQ_GT(st->min, rd) &&
 	       !atomic_long_try_cmpxchg_release(&smr->clock.rd_seq, &rd, st->min))
@@ -538,8 +550,11 @@ static bool __smr_poll(struct smr *smr, unsigned long goal, bool wait,
 				smr_lazy_tick(smr);
 				wr = atomic_long_read_acquire(&smr->clock.wr_seq);
 			}
-		} else {
+		} else if (delta == (long)smr_clock_params.inc) {
 			wr = smr_commit(smr, goal);
+		} else {
+			/* Two steps ahead of a stepwise clock: a lap long past. */
+			goto out;
 		}
 		delta = 0;
 	}
@@ -548,8 +563,10 @@ static bool __smr_poll(struct smr *smr, unsigned long goal, bool wait,
 	if (delta > 0)
 		goto out;
 
+	st.clock = &smr->clock;
 	st.goal = goal;
 	st.rd = rd;
+	st.wr = wr;
 	st.min = wr;
 	rd = smr_scan(smr, &st);
 	met = SMR_SEQ_LEQ(goal, rd);
@@ -607,6 +624,8 @@ EXPORT_SYMBOL_GPL(smr_poll);
  */
 void smr_wait(struct smr *smr, unsigned long goal)
 {
+	bool self_blocked;
+
 	if (WARN_ON_ONCE(!smr))
 		return;
 	if (WARN_ONCE(smr_entered(smr), "smr: %s: wait inside a section\n",
@@ -618,10 +637,16 @@ void smr_wait(struct smr *smr, unsigned long goal)
 		return;
 	}
 	trace_smr_wait_start(smr->name, goal);
-	if (!__smr_poll(smr, goal, true, NULL) && !smr_entered(smr) &&
-	    WARN_ONCE(1, "smr: %s: wait in an interrupt held by the section it interrupted\n",
-		      smr->name))
-		smr_misuse(smr);
+	while (!__smr_poll(smr, goal, true, &self_blocked)) {
+		if (self_blocked) {
+			if (!smr_entered(smr) &&
+			    WARN_ONCE(1, "smr: %s: wait in an interrupt held by the section it interrupted\n",
+				      smr->name))
+				smr_misuse(smr);
+			break;
+		}
+		cpu_relax();
+	}
 	trace_smr_wait_end(smr->name, goal);
 }
 EXPORT_SYMBOL_GPL(smr_wait);
@@ -750,7 +775,8 @@ static void smr_tick_domain(struct smr *smr)
 	rd = atomic_long_read_acquire(&smr->clock.rd_seq);
 	wr = atomic_long_read_acquire(&smr->clock.wr_seq);
 	if (rd != wr) {
-		struct smr_scan st = { .goal = wr, .rd = rd, .min = wr };
+		struct smr_scan st = { .clock = &smr->clock, .goal = wr,
+				       .rd = rd, .wr = wr, .min = wr };
 
 		smr_scan(smr, &st);
 	}

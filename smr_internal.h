@@ -32,14 +32,18 @@ extern struct smr_clock_params smr_clock_params;
  * struct smr_scan - one scan of a domain's readers
  * @goal: the goal polled for.
  * @rd: rd_seq when the poll began; older readers are clamped to it.
+ * @clock: the domain's clock.
+ * @wr: wr_seq as last read; no reader can hold a newer value.
  * @min: the oldest sequence still held, so far.
  * @wait: spin until the readers holding the goal back have left.
  * @self_blocked: the goal is held by a section that cannot leave while
  *	the caller waits: its own, or one it interrupted.
  */
 struct smr_scan {
+	struct smr_clock *clock;
 	unsigned long goal;
 	unsigned long rd;
+	unsigned long wr;
 	unsigned long min;
 	bool wait;
 	bool self_blocked;
@@ -61,6 +65,34 @@ void smr_call_cpu_offline(struct smr *smr, int cpu);
 
 /* smr_sleepable.c */
 void smr_sleepers_init(struct smr_pcpu *pcpu);
+
+/**
+ * smr_scan_clamp() - the sequence a reader holds, for a scan
+ * @st: the scan
+ * @seq: the value in the reader's slot or tracker
+ *
+ * A reader may load wr_seq, be delayed, and store the value only after
+ * pollers, who saw it idle, moved rd_seq past it: it is safe (see the DOC
+ * in smr_core.c) but its value is stale.  Held as rd_seq instead, it keeps
+ * rd_seq from moving until the reader leaves.  A value delayed so long
+ * that it seems to lie beyond wr_seq (the clock went more than half way
+ * round meanwhile: seconds with wrap_test) is stale in the same way.
+ *
+ * Return: @seq, or @st->rd for a stale value.
+ */
+static inline unsigned long smr_scan_clamp(struct smr_scan *st,
+					   unsigned long seq)
+{
+	if (SMR_SEQ_LT(seq, st->rd))
+		return st->rd;
+	/* A reader that entered after the poll began may hold a newer wr_seq. */
+	if (SMR_SEQ_GT(seq, st->wr))
+		st->wr = atomic_long_read(&st->clock->wr_seq);
+	if (SMR_SEQ_GT(seq, st->wr))
+		return st->rd;
+	return seq;
+}
+
 bool smr_sleepers_present(struct smr_pcpu *pcpu);
 void smr_sleepers_scan(struct smr_pcpu *pcpu, struct smr_scan *st);
 void smr_sleepers_stall_check(struct smr *smr, struct smr_pcpu *pcpu,

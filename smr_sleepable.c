@@ -141,7 +141,7 @@ void smr_sleepers_scan(struct smr_pcpu *pcpu, struct smr_scan *st)
 	/* S3s: the lock pairs with R2s in smr_leave_sleepable(). */
 	raw_spin_lock_irqsave(&pcpu->sleepers_lock, flags);
 	list_for_each_entry(t, &pcpu->sleepers, node) {
-		seq = smr_seq_max(t->seq, st->rd);
+		seq = smr_scan_clamp(st, t->seq);
 		if (t->task == current && SMR_SEQ_LT(seq, st->goal))
 			st->self_blocked = true;
 		st->min = smr_seq_min(st->min, seq);
