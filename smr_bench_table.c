@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * smr_bench, a read-mostly workload: the hash table of samples/smr_lookup
+ * (TABLE_BUCKETS buckets, keys 0 .. TABLE_KEYS - 1, every other key present
+ * to start with, entries that never change once published and carry a
+ * check word) built twice: on smr_queue.h lists read inside smr_enter(),
+ * and on RCU hlists read inside rcu_read_lock().
+ *
+ * For 1 .. N threads, one per CPU, and update_pct 0, 1 and 10, each thread
+ * runs for table_ms: a random key per operation; update_pct percent of the
+ * operations are updates (under the bucket's lock: insert the key when
+ * absent, else remove it or replace it by its next version; what leaves a
+ * bucket is retired with smr_call() or kfree_rcu()), the rest lookups.
+ *
+ *   table kind=<smr|rcu> readers=<n> update_pct=<p> lookups=<n>
+ *         updates=<n> lookups_per_s=<n>
+ *
+ * A lookup that meets an entry whose check word is wrong (freed memory)
+ * fails the run with -EIO.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hash.h>
+#include <linux/jiffies.h>
+#include <linux/math64.h>
+#include <linux/rculist.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "smr.h"
+#include "smr_bench.h"
+#include "smr_queue.h"
+
+#define TABLE_HASH_BITS		6
+#define TABLE_BUCKETS		BIT(TABLE_HASH_BITS)
+#define TABLE_KEYS		1024
+
+struct table_entry {
+	union {
+		struct smrq_link smr_link;
+		struct hlist_node rcu_link;
+	};
+	u32 key;
+	u32 version;
+	u32 check;
+	union {
+		struct smr_node smr_node;
+		struct rcu_head rcu_head;
+	};
+};
+
+struct table_bucket {
+	spinlock_t lock;	/* serializes the bucket's writers */
+	union {
+		struct smrq_list_head smr_head;
+		struct hlist_head rcu_head;
+	};
+};
+
+struct table_kind;
+
+struct table_run {
+	const struct table_kind *kind;
+	struct smr *smr;
+	struct table_bucket *buckets;
+	unsigned int update_pct;
+	unsigned long end;		/* jiffies */
+	atomic_long_t lookups;
+	atomic_long_t updates;
+};
+
+/* How one table differs from the other. */
+struct table_kind {
+	const char *name;
+	bool (*lookup)(struct table_run *r, u32 key);	/* false: bad entry */
+	struct table_entry *(*find_locked)(struct table_bucket *b, u32 key);
+	void (*insert_locked)(struct table_bucket *b, struct table_entry *e);
+	void (*remove_locked)(struct table_run *r, struct table_bucket *b,
+			      struct table_entry *old);
+	void (*replace_locked)(struct table_run *r, struct table_bucket *b,
+			       struct table_entry *old,
+			       struct table_entry *new);
+	void (*free_all)(struct table_run *r);
+};
+
+static u32 table_check(u32 key, u32 version)
+{
+	return hash_32(key ^ (version << 16), 32) ^ 0x5afe5afe;
+}
+
+static struct table_bucket *table_bucket(struct table_run *r, u32 key)
+{
+	return &r->buckets[hash_32(key, TABLE_HASH_BITS)];
+}
+
+static struct table_entry *table_new(u32 key, u32 version)
+{
+	struct table_entry *e = kzalloc(sizeof(*e), GFP_KERNEL);
+
+	if (e) {
+		e->key = key;
+		e->version = version;
+		e->check = table_check(key, version);
+	}
+	return e;
+}
+
+/* ---- On smr lists -------------------------------------------------------- */
+
+static bool table_smr_lookup(struct table_run *r, u32 key)
+{
+	struct table_entry *e;
+	bool good = true;
+
+	smr_enter(r->smr);
+	smrq_entered_foreach(e, &table_bucket(r, key)->smr_head, smr_link) {
+		if (e->key == key) {
+			good = e->check == table_check(key, e->version);
+			break;
+		}
+	}
+	smr_leave(r->smr);
+	return good;
+}
+
+static struct table_entry *table_smr_find_locked(struct table_bucket *b,
+						 u32 key)
+{
+	struct table_entry *e;
+
+	lockdep_assert_held(&b->lock);
+	smrq_serialized_foreach(e, &b->smr_head, smr_link)
+		if (e->key == key)
+			return e;
+	return NULL;
+}
+
+static void table_smr_insert_locked(struct table_bucket *b,
+				    struct table_entry *e)
+{
+	smrq_serialized_insert_head(&b->smr_head, &e->smr_link);
+}
+
+static void table_smr_free(struct smr_node *node)
+{
+	kfree(container_of(node, struct table_entry, smr_node));
+}
+
+static void table_smr_retire(struct table_run *r, struct table_entry *e)
+{
+	smr_call(r->smr, &e->smr_node, sizeof(*e), table_smr_free);
+}
+
+static void table_smr_remove_locked(struct table_run *r,
+				    struct table_bucket *b,
+				    struct table_entry *old)
+{
+	if (smrq_serialized_remove(&b->smr_head, &old->smr_link))
+		table_smr_retire(r, old);
+}
+
+static void table_smr_replace_locked(struct table_run *r,
+				     struct table_bucket *b,
+				     struct table_entry *old,
+				     struct table_entry *new)
+{
+	if (smrq_serialized_replace(&b->smr_head, &old->smr_link,
+				    &new->smr_link))
+		table_smr_retire(r, old);
+	else
+		kfree(new);	/* refused: a corrupt bucket (it warned) */
+}
+
+static void table_smr_free_all(struct table_run *r)
+{
+	struct table_entry *e;
+	unsigned int i;
+
+	smr_barrier(r->smr);
+	for (i = 0; i < TABLE_BUCKETS; i++) {
+		smrq_serialized_foreach_safe(e, &r->buckets[i].smr_head,
+					     smr_link)
+			kfree(e);
+		smrq_init(&r->buckets[i].smr_head);
+	}
+}
+
+/* ---- On RCU hlists -------------------------------------------------------- */
+
+static bool table_rcu_lookup(struct table_run *r, u32 key)
+{
+	struct table_entry *e;
+	bool good = true;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(e, &table_bucket(r, key)->rcu_head, rcu_link) {
+		if (e->key == key) {
+			good = e->check == table_check(key, e->version);
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return good;
+}
+
+static struct table_entry *table_rcu_find_locked(struct table_bucket *b,
+						 u32 key)
+{
+	struct table_entry *e;
+
+	hlist_for_each_entry_rcu(e, &b->rcu_head, rcu_link,
+				 lockdep_is_held(&b->lock))
+		if (e->key == key)
+			return e;
+	return NULL;
+}
+
+static void table_rcu_insert_locked(struct table_bucket *b,
+				    struct table_entry *e)
+{
+	hlist_add_head_rcu(&e->rcu_link, &b->rcu_head);
+}
+
+static void table_rcu_remove_locked(struct table_run *r,
+				    struct table_bucket *b,
+				    struct table_entry *old)
+{
+	hlist_del_rcu(&old->rcu_link);
+	kfree_rcu(old, rcu_head);
+}
+
+static void table_rcu_replace_locked(struct table_run *r,
+				     struct table_bucket *b,
+				     struct table_entry *old,
+				     struct table_entry *new)
+{
+	hlist_replace_rcu(&old->rcu_link, &new->rcu_link);
+	kfree_rcu(old, rcu_head);
+}
+
+static void table_rcu_free_all(struct table_run *r)
+{
+	struct table_entry *e;
+	struct hlist_node *next;
+	unsigned int i;
+
+	synchronize_rcu();
+	for (i = 0; i < TABLE_BUCKETS; i++) {
+		hlist_for_each_entry_safe(e, next, &r->buckets[i].rcu_head,
+					  rcu_link)
+			kfree(e);
+		INIT_HLIST_HEAD(&r->buckets[i].rcu_head);
+	}
+}
+
+static const struct table_kind table_kinds[] = {
+	{ "smr", table_smr_lookup, table_smr_find_locked,
+	  table_smr_insert_locked, table_smr_remove_locked,
+	  table_smr_replace_locked, table_smr_free_all },
+	{ "rcu", table_rcu_lookup, table_rcu_find_locked,
+	  table_rcu_insert_locked, table_rcu_remove_locked,
+	  table_rcu_replace_locked, table_rcu_free_all },
+};
+
+/* ---- The workload ---------------------------------------------------------- */
+
+/* Insert @key if absent; else remove it or replace it by its next version. */
+static void table_update(struct table_run *r, u32 key, bool remove)
+{
+	struct table_bucket *b = table_bucket(r, key);
+	const struct table_kind *k = r->kind;
+	struct table_entry *old, *new;
+
+	/* Allocated outside the lock; freed unused when not needed. */
+	new = table_new(key, 0);
+	if (!new)
+		return;
+	spin_lock(&b->lock);
+	old = k->find_locked(b, key);
+	if (old && !remove) {
+		new->version = old->version + 1;
+		new->check = table_check(key, new->version);
+		k->replace_locked(r, b, old, new);
+		new = NULL;
+	} else if (old) {
+		k->remove_locked(r, b, old);
+	} else {
+		k->insert_locked(b, new);
+		new = NULL;
+	}
+	spin_unlock(&b->lock);
+	kfree(new);
+}
+
+/* A small per-thread generator: the lookups must not share a lock. */
+static u32 table_random(u32 *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 17;
+	*state ^= *state << 5;
+	return *state;
+}
+
+static int table_thread(unsigned int id, void *arg)
+{
+	struct table_run *r = arg;
+	unsigned long lookups = 0, updates = 0, i;
+	u32 state = 0x9e3779b9 * (id + 1), x;
+	int err = 0;
+
+	for (i = 0; time_before(jiffies, r->end); i++) {
+		x = table_random(&state);
+		if (x % 1000 < r->update_pct * 10) {
+			table_update(r, (x >> 10) % TABLE_KEYS, x & BIT(30));
+			updates++;
+		} else if (r->kind->lookup(r, (x >> 10) % TABLE_KEYS)) {
+			lookups++;
+		} else {
+			err = -EIO;
+			break;
+		}
+		if (!(i % 256))
+			cond_resched();
+	}
+	atomic_long_add(lookups, &r->lookups);
+	atomic_long_add(updates, &r->updates);
+	return err;
+}
+
+static int table_fill(struct table_run *r)
+{
+	struct table_entry *e;
+	u32 key;
+
+	for (key = 0; key < TABLE_KEYS; key += 2) {
+		e = table_new(key, 0);
+		if (!e)
+			return -ENOMEM;
+		spin_lock(&table_bucket(r, key)->lock);
+		r->kind->insert_locked(table_bucket(r, key), e);
+		spin_unlock(&table_bucket(r, key)->lock);
+	}
+	return 0;
+}
+
+static int table_measure(struct table_run *r, unsigned int nthreads)
+{
+	unsigned long lookups;
+	int err;
+
+	atomic_long_set(&r->lookups, 0);
+	atomic_long_set(&r->updates, 0);
+	r->end = jiffies + msecs_to_jiffies(bench_table_ms);
+	err = bench_run_threads(nthreads, table_thread, r);
+	if (err)
+		return err;
+	lookups = atomic_long_read(&r->lookups);
+	bench_printk("table kind=%s readers=%u update_pct=%u lookups=%lu updates=%ld lookups_per_s=%llu",
+		     r->kind->name, nthreads, r->update_pct, lookups,
+		     atomic_long_read(&r->updates),
+		     div_u64((u64)lookups * 1000, bench_table_ms));
+	return 0;
+}
+
+static const unsigned int table_update_pcts[] = { 0, 1, 10 };
+
+/* Every thread count and update rate on a table of @kind. */
+static int table_kind_run(struct table_run *r, const struct table_kind *kind)
+{
+	unsigned int n, i;
+	int err;
+
+	r->kind = kind;
+	err = table_fill(r);
+	for (n = 1; n <= bench_ncpus() && !err; n++) {
+		bench_progress("table: %s, %u reader(s)", kind->name, n);
+		for (i = 0; i < ARRAY_SIZE(table_update_pcts) && !err; i++) {
+			r->update_pct = table_update_pcts[i];
+			err = bench_stopping() ? -EINTR :
+			      table_measure(r, n);
+		}
+	}
+	kind->free_all(r);
+	return err;
+}
+
+/**
+ * bench_table() - lookups per second, smr lists against RCU hlists
+ *
+ * Return: 0 or a negative errno.
+ */
+int bench_table(void)
+{
+	struct table_run r = { };
+	unsigned int i;
+	int err = 0;
+
+	r.smr = smr_domain_create(SMR_NONE, "bench-table");
+	r.buckets = kcalloc(TABLE_BUCKETS, sizeof(*r.buckets), GFP_KERNEL);
+	if (!r.smr || !r.buckets)
+		err = -ENOMEM;
+	for (i = 0; i < TABLE_BUCKETS && !err; i++)
+		spin_lock_init(&r.buckets[i].lock);
+	for (i = 0; i < ARRAY_SIZE(table_kinds) && !err; i++) {
+		/* Both list heads are empty when all zero. */
+		err = table_kind_run(&r, &table_kinds[i]);
+	}
+	kfree(r.buckets);
+	smr_domain_free(r.smr);
+	/* smr_call() callbacks are done (smr_barrier()); wait for RCU's. */
+	rcu_barrier();
+	return err;
+}
