@@ -71,15 +71,18 @@ debian_vmlinuz() {
 	echo "$dir/vmlinuz"
 }
 
-# Kernel build directory for a target: uml, debian, debug or kcsan (the
-# last two are x86_64 QEMU kernels built by scripts/x86-kernel.sh).
+# Kernel build directory for a target: uml (the KUnit UML kernel),
+# uml-bench (the non-debug UML kernel of make bench), debian, debian61,
+# debug or kcsan (the last two are x86_64 QEMU kernels built by
+# scripts/x86-kernel.sh).
 target_kdir() {
 	case $1 in
 	uml) "$SMR_ROOT/scripts/uml-kernel.sh" ;;
+	uml-bench) "$SMR_ROOT/scripts/uml-kernel.sh" bench ;;
 	debian) debian_kdir ;;
 	debian61) debian_kdir 61 ;;
 	debug | kcsan) "$SMR_ROOT/scripts/x86-kernel.sh" "$1" ;;
-	*) die "unknown target '$1' (want uml, debian, debian61, debug or kcsan)" ;;
+	*) die "unknown target '$1' (want uml, uml-bench, debian, debian61, debug or kcsan)" ;;
 	esac
 }
 
@@ -97,7 +100,7 @@ smr_sample_make() {
 
 # Extra make arguments for a target.
 target_make_args() {
-	if [ "$1" = uml ]; then echo ARCH=um; fi
+	case $1 in uml | uml-bench) echo ARCH=um ;; esac
 }
 
 # Copy the module sources into a fresh build/<target>/; print its path.
@@ -146,3 +149,46 @@ kunit_pass 2 $params wrap_test=1
 SH
 }
 
+
+# The /init text (busybox sh, after the mark and step helpers) of the
+# bench scenario of uml-run.sh and qemu-run.sh: load smr.ko, then
+# smr_bench.ko with the params (insmod returns at once, a kthread does
+# the work), wait at most <limit> seconds for its "smr_bench: done" or
+# "smr_bench: failed" line, print its results to the console between
+# SMR-BENCH-BEGIN and SMR-BENCH-END, unload both. The wait blocks on
+# /dev/kmsg rather than polling, so as not to disturb the measurements.
+# Args: <limit> [smr_bench params...]
+init_bench_body() {
+	printf "limit=%s\nparams='%s'\n" "$1" "${*:2}"
+	cat <<'SH'
+bench_re='smr_bench: (done|failed)'
+bench_wait() {  # bench_wait <seconds>
+	t0=$(cut -d. -f1 /proc/uptime)
+	timeout "$1" grep -qE "$bench_re" /dev/kmsg && return 0
+	# grep also ends when the log overruns it: poll for the rest.
+	while [ $(($(cut -d. -f1 /proc/uptime) - t0)) -lt "$1" ]; do
+		dmesg | grep -qE "$bench_re" && return 0
+		sleep 5
+	done
+	return 1
+}
+mark "bench begin, smr_bench params: $params, wait limit ${limit}s"
+step "insmod smr" insmod /lib/smr/smr.ko
+if insmod /lib/smr/smr_bench.ko $params; then
+	mark "insmod smr_bench ok"
+	if bench_wait "$limit"; then
+		mark "bench finished ok"
+	else
+		mark "bench finished FAILED (no 'smr_bench: done' in ${limit}s)"
+	fi
+else
+	mark "insmod smr_bench FAILED"
+fi
+echo SMR-BENCH-BEGIN
+cat /sys/kernel/debug/smr_bench/results
+echo SMR-BENCH-END
+step "rmmod smr_bench" rmmod smr_bench
+step "rmmod smr" rmmod smr
+mark "bench end"
+SH
+}
