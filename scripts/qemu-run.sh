@@ -14,6 +14,11 @@
 #            or FAILURE line, unload both, scan for leaks with kmemleak.
 #   busted:  torture with busted=1 (duration=20 unless given): must FAIL.
 #   misuse:  smr.ko and smr_misuse.ko, unload both, scan for leaks.
+#   bench:   smr.ko and smr_bench.ko with the params, on 4G of memory and
+#            with preempt=full on the kernel command line; wait for
+#            "smr_bench: done" (SMR_BENCH_WAIT seconds, default 1800),
+#            print its results between SMR-BENCH-BEGIN and SMR-BENCH-END,
+#            unload both (common.sh: init_bench_body).
 # /init reports each step as "SMR-HARNESS: <step> ok|FAILED" in the kernel
 # log and ends with "SMR-HARNESS: done". The serial console is saved to
 # build/qemu-<kernel>-<scenario>.log, whose path is printed; judging it is
@@ -22,12 +27,12 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-usage="usage: qemu-run.sh <debian|debug|kcsan> <kunit|torture|busted|misuse> [params]"
+usage="usage: qemu-run.sh <debian|debug|kcsan> <kunit|torture|busted|misuse|bench> [params]"
 kernel=${1:?$usage}
 scenario=${2:?$usage}
 shift 2
 case $kernel in debian | debug | kcsan) ;; *) die "$usage" ;; esac
-case $scenario in kunit | torture | busted | misuse) ;; *) die "$usage" ;; esac
+case $scenario in kunit | torture | busted | misuse | bench) ;; *) die "$usage" ;; esac
 console=$SMR_BUILD/qemu-$kernel-$scenario.log
 work=$SMR_BUILD/qemu-$kernel-$scenario.d
 
@@ -171,6 +176,12 @@ finish
 SH
 }
 
+init_bench() {
+	init_header
+	init_bench_body "$@"
+	echo finish
+}
+
 # Value of <name>=V among the params, or the default.
 param() {
 	local name=$1 def=$2 p
@@ -214,6 +225,8 @@ base=$(base_initramfs)
 # Per scenario: the modules, the /init and the time limit (boot included;
 # the debug kernels boot slowly under TCG).
 boot=$([ "$kernel" = debian ] && echo 120 || echo 240)
+mem=2G
+append=
 case $scenario in
 kunit)
 	modules=(smr.ko)
@@ -240,6 +253,16 @@ misuse)
 	init_misuse "$@" >"$work/init"
 	limit=$((boot + 300))
 	;;
+bench)
+	modules=(smr.ko smr_bench.ko)
+	wait=${SMR_BENCH_WAIT:-1800}
+	init_bench "$wait" "$@" >"$work/init"
+	limit=$((boot + wait + 120))
+	# The flood test allocates; full preemption makes RCU's readers
+	# preemptible as on the UML bench kernel.
+	mem=4G
+	append=" preempt=full"
+	;;
 esac
 limit=${SMR_QEMU_TIMEOUT:-$limit}
 
@@ -264,11 +287,11 @@ t=$SECONDS
 # TCG (nested KVM does not work here); -no-reboot and panic=-1 make both
 # /init's final reboot and a panic end QEMU.
 timeout -k 10 "$limit" qemu-system-x86_64 \
-	-accel tcg,thread=multi -smp 4 -m 2G \
+	-accel tcg,thread=multi -smp 4 -m "$mem" \
 	-bios qboot.rom -display none -monitor none -no-reboot \
 	-serial "file:$console" \
 	-kernel "$image" -initrd "$work/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 printk.devkmsg=on" \
+	-append "console=ttyS0 panic=-1 printk.devkmsg=on$append" \
 	</dev/null >"$work/qemu.out" 2>&1 || rc=$?
 # The serial console ends lines with CRLF.
 [ ! -f "$console" ] || sed -i 's/\r$//' "$console"

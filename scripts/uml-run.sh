@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boot the UML kernel on a busybox hostfs root and load build/uml's modules.
-# Usage: uml-run.sh [kunit|demo] [module params...]
+# Boot the UML kernel on a busybox hostfs root and load build/uml's modules
+# (build/uml-bench's on the bench kernel for bench).
+# Usage: uml-run.sh [kunit|demo|bench] [module params...]
 #   kunit (default): two passes of insmod smr, then insmod and rmmod of
 #          each KUnit module (*_kunit.ko; KUnit runs and prints KTAP),
 #          rmmod smr, then check that /sys/kernel/debug/smr is gone; pass 2
@@ -10,16 +11,39 @@
 #          params go to smr.ko.
 #   demo:  insmod smr, insmod smr_demo (the params go to it), wait for its
 #          load to finish, print the debugfs stats and clock, rmmod both.
+#   bench: on the non-debug kernel (uml-kernel.sh bench, 1G of memory):
+#          insmod smr, insmod smr_bench (the params go to it), wait for
+#          "smr_bench: done" (SMR_BENCH_WAIT seconds, default 900), print
+#          its results between SMR-BENCH-BEGIN and SMR-BENCH-END, rmmod
+#          both (common.sh: init_bench_body).
 # /init reports each step as "SMR-HARNESS: <step> ok|FAILED" in the kernel
 # log and ends with "SMR-HARNESS: done". The console is saved to
 # build/uml-<mode>.log, whose path is printed; judging it is up to the
-# caller, even when UML panicked or timed out.
+# caller, even when UML panicked or timed out. SMR_UML_TIMEOUT overrides
+# the time limit (seconds).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 mode=kunit
-case ${1:-} in kunit | demo) mode=$1; shift ;; esac
+case ${1:-} in kunit | demo | bench) mode=$1; shift ;; esac
+# The bench has its own kernel, modules and root (so that a bench and a
+# test run do not share /init).
+target=uml
+flavour=kunit
 root=$SMR_CACHE/uml-root
+mem=256M
+modules=(smr.ko smr_demo.ko)
+limit=300
+if [ "$mode" = bench ]; then
+	target="uml-bench"
+	flavour=bench
+	root=$SMR_CACHE/uml-bench-root
+	mem=1G
+	modules=(smr.ko smr_bench.ko)
+	bench_wait=${SMR_BENCH_WAIT:-900}
+	limit=$((bench_wait + 120))
+fi
+limit=${SMR_UML_TIMEOUT:-$limit}
 console=$SMR_BUILD/uml-$mode.log
 
 # Busybox root with its applets, built once.
@@ -95,25 +119,34 @@ poweroff -f
 SH
 }
 
-uml=$("$SMR_ROOT/scripts/uml-kernel.sh")
-for ko in smr.ko smr_demo.ko; do
-	[ -f "$SMR_BUILD/uml/$ko" ] ||
-		die "no build/uml/$ko; run scripts/build-modules.sh uml first"
+init_bench() {
+	init_header
+	init_bench_body "$bench_wait" "$@"
+	cat <<'SH'
+mark done
+poweroff -f
+SH
+}
+
+uml=$("$SMR_ROOT/scripts/uml-kernel.sh" "$flavour")
+for ko in "${modules[@]}"; do
+	[ -f "$SMR_BUILD/$target/$ko" ] ||
+		die "no build/$target/$ko; run scripts/build-modules.sh $target first"
 done
 stage_root
 rm -f "$root"/lib/smr/*.ko
-cp "$SMR_BUILD"/uml/*.ko "$SMR_BUILD"/uml/samples/smr_lookup/*.ko "$root/lib/smr/"
+cp "$SMR_BUILD/$target"/*.ko "$SMR_BUILD/$target"/samples/smr_lookup/*.ko "$root/lib/smr/"
 "init_$mode" "$@" >"$root/init"
 chmod +x "$root/init"
 
-log "booting UML ($mode), console in $console"
+log "booting UML ($mode, limit ${limit}s), console in $console"
 # UML's userspace stub processes inherit glibc's rseq registration but not
 # the memory it points to, so the host kills them at their first signal
 # ("wait_stub_done: failed to wait for SIGTRAP", "Attempted to kill init").
 # Later UML versions unregister rseq themselves; here glibc must not set it.
 rc=0
 GLIBC_TUNABLES=glibc.pthread.rseq=0 \
-timeout -k 10 "${SMR_UML_TIMEOUT:-300}" "$uml/linux" mem=256M \
+timeout -k 10 "$limit" "$uml/linux" mem="$mem" \
 	root=/dev/root rootfstype=hostfs rootflags="$root" rw init=/init \
 	con=none con0=fd:0,fd:1 printk.devkmsg=on kunit.enable=1 \
 	</dev/null >"$console" 2>&1 || rc=$?
