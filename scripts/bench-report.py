@@ -1,0 +1,647 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn smr_bench's results into a Markdown report and gnuplot PNGs.
+
+Input: the results of one kernel (the lines between SMR-BENCH-BEGIN and
+SMR-BENCH-END of the console, or a whole console log: only lines between
+the markers, if there are any, and only lines of the results grammar are
+read; kernel messages and other noise are skipped). Output, in --out-dir:
+<date>-<kernel>.md and <date>-<kernel>-<plot>.png for each plot whose data
+exists (read, sync-cdf, flood-mem). The Targets table is also printed to
+stdout. scripts/bench.sh calls this; --selftest runs it on
+scripts/bench-fixture.txt into a temporary directory. Python 3 standard
+library only.
+"""
+
+import argparse
+import datetime
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+# Record type -> keys it must have (more are allowed). Keys in TEXT hold
+# names; every other value is a number (-1: not available).
+RECORDS = {
+    'env': [],
+    'read': ['op', 'readers', 'ns', 'min', 'max'],
+    'writer': ['op', 'ns'],
+    'sync': ['op', 'load', 'samples', 'p50', 'p99', 'max', 'mean'],
+    'cdf': ['op', 'load', 'pct', 'ns'],
+    'flood': ['method', 'writers', 'duration_ms', 'obj_size', 'updates',
+              'updates_per_s', 'peak_deferred_objs', 'peak_deferred_bytes',
+              'peak_mem_delta_bytes'],
+    'mem': ['method', 't_ms', 'deferred_bytes', 'mem_delta_bytes'],
+    'table': ['kind', 'readers', 'update_pct', 'lookups', 'updates',
+              'lookups_per_s'],
+    'done': [],
+}
+TEXT = {'op', 'load', 'method', 'kind'}
+NUMBER = re.compile(r'^-?[0-9]+(\.[0-9]+)?$')
+
+READ_OPS = ['smr', 'smr_lazy', 'smr_sleepable', 'rcu', 'srcu', 'srcu_nmisafe',
+            'srcu_lite', 'percpu_ref', 'atomic', 'rwlock']
+WRITER_OPS = ['smr_advance', 'smr_poll_satisfied', 'smr_current']
+SYNC_OPS = ['smr_synchronize', 'synchronize_rcu', 'synchronize_rcu_expedited',
+            'synchronize_srcu']
+LOADS = ['idle', 'readers']
+METHODS = ['smr_cache', 'smr_call', 'call_rcu', 'kfree_rcu']
+TABLE_KINDS = ['smr', 'rcu']
+
+
+def ordered(known, seen):
+    """The names of seen in the order of known, unknown ones last."""
+    return ([n for n in known if n in seen] +
+            [n for n in seen if n not in known])
+
+
+class Results:
+    """The records of one results file, validated."""
+
+    def __init__(self, lines):
+        self.env = {}
+        self.records = {t: [] for t in RECORDS}
+        self.warnings = []
+        if any(ln.strip() == 'SMR-BENCH-BEGIN' for ln in lines):
+            inside, kept = False, []
+            for ln in lines:
+                s = ln.strip()
+                if s == 'SMR-BENCH-BEGIN':
+                    inside = True
+                elif s == 'SMR-BENCH-END':
+                    inside = False
+                elif inside:
+                    kept.append(ln)
+            lines = kept
+        for ln in lines:
+            self._parse(ln.rstrip('\r\n'))
+        if self.records['env']:
+            self.env = self.records['env'][-1]
+
+    def _parse(self, line):
+        words = line.split()
+        if not words or words[0] not in RECORDS:
+            return  # kernel messages ("[  1.2] ..."), other noise
+        kind, fields = words[0], {}
+        for w in words[1:]:
+            key, eq, value = w.partition('=')
+            if not eq or not key:
+                self.warnings.append('not key=value: %s' % line)
+                return
+            if kind != 'env' and key not in TEXT:
+                if not NUMBER.match(value):
+                    self.warnings.append('not a number: %s' % line)
+                    return
+                value = float(value)
+            fields[key] = value
+        missing = [k for k in RECORDS[kind] if k not in fields]
+        if missing:
+            self.warnings.append('missing %s: %s' % (','.join(missing), line))
+            return
+        self.records[kind].append(fields)
+
+    @property
+    def done(self):
+        return bool(self.records['done'])
+
+    def read_ns(self):
+        """{op: {readers: record}}, the last record of each pair."""
+        out = {}
+        for r in self.records['read']:
+            out.setdefault(r['op'], {})[int(r['readers'])] = r
+        return out
+
+    def sync(self):
+        return {(r['op'], r['load']): r for r in self.records['sync']}
+
+    def flood(self):
+        return {r['method']: r for r in self.records['flood']}
+
+
+def avail(v):
+    return v is not None and v >= 0
+
+
+def fmt_ns(v):
+    if not avail(v):
+        return 'n/a'
+    if v < 10:
+        return '%.2f' % v
+    if v < 1000:
+        return '%.1f' % v
+    return '%.0f' % v
+
+
+def fmt_time(ns):
+    """µs with one decimal, or ms above 10 ms."""
+    if not avail(ns):
+        return 'n/a'
+    if ns > 10e6:
+        return '%.1f ms' % (ns / 1e6)
+    return '%.1f µs' % (ns / 1e3)
+
+
+def fmt_bytes(b):
+    if not avail(b):
+        return 'n/a'
+    for unit, size in (('GiB', 1 << 30), ('MiB', 1 << 20), ('KiB', 1 << 10)):
+        if b >= size:
+            return '%.1f %s' % (b / size, unit)
+    return '%d B' % b
+
+
+def fmt_count(v):
+    return '%d' % v if avail(v) else 'n/a'
+
+
+def fmt_rate(v):
+    return '{:,.0f}'.format(v) if avail(v) else 'n/a'
+
+
+def ratio(a, b):
+    if not avail(a) or not avail(b) or b == 0:
+        return None
+    return a / b
+
+
+def fmt_ratio(r):
+    """Two decimals; small ratios also as 1/x."""
+    if r is None:
+        return 'n/a'
+    if r < 0.1 and r > 0:
+        return '%.2g (1/%.0f)' % (r, 1 / r)
+    return '%.2f' % r
+
+
+def table(head, rows):
+    out = ['| ' + ' | '.join(head) + ' |',
+           '|' + '|'.join(' --- ' for _ in head) + '|']
+    out += ['| ' + ' | '.join(str(c) for c in row) + ' |' for row in rows]
+    return out
+
+
+class Report:
+    def __init__(self, res, args):
+        self.res = res
+        self.args = args
+        self.read = res.read_ns()
+        readers = {n for per in self.read.values() for n in per}
+        self.nmax = max(readers) if readers else 0
+        self.stem = '%s-%s' % (args.date, args.kernel)
+
+    def ns_at(self, op, n):
+        rec = self.read.get(op, {}).get(n)
+        return rec['ns'] if rec else None
+
+    # Table 1: read side.
+    def read_table(self):
+        n = self.nmax
+        if not n:
+            return ['No read-side records.']
+        one = n == 1
+        head = ['op', 'ns, 1 reader', 'min–max, 1 reader']
+        if not one:
+            head += ['ns, %d readers' % n]
+        head += ['÷ rcu' + ('' if one else ' (1 / %d)' % n),
+                 '÷ srcu' + ('' if one else ' (1 / %d)' % n)]
+        if not one:
+            head += ['flat? ns(%d)/ns(1)' % n]
+        rows = []
+        for op in ordered(READ_OPS, self.read):
+            r1 = self.read[op].get(1)
+            a1, an = self.ns_at(op, 1), self.ns_at(op, n)
+            row = [op, fmt_ns(a1),
+                   '%s–%s' % (fmt_ns(r1['min']), fmt_ns(r1['max']))
+                   if r1 else 'n/a']
+            if not one:
+                row.append(fmt_ns(an))
+            for base in ('rcu', 'srcu'):
+                c = fmt_ratio(ratio(a1, self.ns_at(base, 1)))
+                if not one:
+                    c += ' / ' + fmt_ratio(ratio(an, self.ns_at(base, n)))
+                row.append(c)
+            if not one:
+                row.append(fmt_ratio(ratio(an, a1)))
+            rows.append(row)
+        note = ('ns per smr_enter()+smr_leave() pair (or the equivalent '
+                'of each op) as smr_bench reports it over its runs; min–max: '
+                'the fastest and the slowest run.')
+        if one:
+            note += ' One CPU: readers=1 only.'
+        return [note, ''] + table(head, rows)
+
+    # Table 2: writer side.
+    def writer_table(self):
+        recs = {r['op']: r for r in self.res.records['writer']}
+        if not recs:
+            return ['No writer-side records.']
+        rows = [[op, fmt_ns(recs[op]['ns'])]
+                for op in ordered(WRITER_OPS, recs)]
+        return table(['op', 'ns per call'], rows)
+
+    # Table 3: synchronize latency.
+    def sync_table(self):
+        sync = self.res.sync()
+        if not sync:
+            return ['No synchronize records.']
+        rows = []
+        for load in ordered(LOADS, {k[1] for k in sync}):
+            smr = sync.get(('smr_synchronize', load))
+            for op in ordered(SYNC_OPS, {k[0] for k in sync if k[1] == load}):
+                r = sync[(op, load)]
+                rel = ('—' if op == 'smr_synchronize' else
+                       fmt_ratio(ratio(smr['p50'] if smr else None, r['p50'])))
+                rows.append([op, load, fmt_count(r['samples']),
+                             fmt_time(r['p50']), fmt_time(r['p99']),
+                             fmt_time(r['max']), fmt_time(r['mean']), rel])
+        return table(['op', 'load', 'samples', 'p50', 'p99', 'max', 'mean',
+                      'smr_synchronize p50 ÷ p50'], rows)
+
+    # Table 4: flood.
+    def flood_basis(self, flood, method):
+        """(field, name) used to compare method's deferred memory with
+        call_rcu's: deferred bytes when both have them, else the memory
+        delta."""
+        a, b = flood.get(method), flood.get('call_rcu')
+        if a and b and avail(a['peak_deferred_bytes']) and \
+                avail(b['peak_deferred_bytes']):
+            return 'peak_deferred_bytes', 'deferred bytes'
+        return 'peak_mem_delta_bytes', 'memory delta'
+
+    def flood_ratio(self, method):
+        flood = self.res.flood()
+        if method not in flood or 'call_rcu' not in flood:
+            return None, None
+        field, name = self.flood_basis(flood, method)
+        return ratio(flood[method][field], flood['call_rcu'][field]), name
+
+    def flood_table(self):
+        flood = self.res.flood()
+        if not flood:
+            return ['No flood records.']
+        rows = []
+        for m in ordered(METHODS, flood):
+            r = flood[m]
+            rel = '—'
+            if m != 'call_rcu':
+                q, name = self.flood_ratio(m)
+                rel = fmt_ratio(q) + ('' if q is None or
+                                      name == 'deferred bytes'
+                                      else ' (%s)' % name)
+            rows.append([m, fmt_count(r['writers']),
+                         fmt_count(r['duration_ms']), fmt_count(r['obj_size']),
+                         fmt_rate(r['updates_per_s']),
+                         fmt_count(r['peak_deferred_objs']),
+                         fmt_bytes(r['peak_deferred_bytes']),
+                         fmt_bytes(r['peak_mem_delta_bytes']), rel])
+        return (['Every update retires one object; "deferred" is what waits '
+                 'for a grace period, the memory delta is the growth of the '
+                 'kernel\'s used memory (n/a: the method cannot count).', ''] +
+                table(['method', 'writers', 'ms', 'obj bytes', 'updates/s',
+                       'peak deferred objs', 'peak deferred bytes',
+                       'peak mem delta', 'deferred ÷ call_rcu\'s'], rows))
+
+    # Table 5: read-mostly table.
+    def lookup_table(self):
+        recs = {}
+        for r in self.res.records['table']:
+            recs[(r['kind'], int(r['readers']), int(r['update_pct']))] = r
+        if not recs:
+            return ['No lookup-table records.']
+        keys = sorted({(k[1], k[2]) for k in recs})
+        kinds = ordered(TABLE_KINDS, {k[0] for k in recs})
+        rows = []
+        for readers, pct in keys:
+            v = {k: recs.get((k, readers, pct)) for k in kinds}
+            row = [readers, '%d%%' % pct]
+            row += [fmt_rate(v[k]['lookups_per_s']) if v[k] else 'n/a'
+                    for k in kinds]
+            s, q = v.get('smr'), v.get('rcu')
+            row.append(fmt_ratio(ratio(s['lookups_per_s'] if s else None,
+                                       q['lookups_per_s'] if q else None)))
+            rows.append(row)
+        return table(['readers', 'updates'] +
+                     ['%s lookups/s' % k for k in kinds] + ['smr ÷ rcu'],
+                     rows)
+
+    # Targets: reported, never asserted.
+    def targets(self):
+        n = self.nmax
+        sync = self.res.sync()
+        rows = []
+
+        def add(text, r, limit):
+            rows.append([text, fmt_ratio(r),
+                         'n/a' if r is None else
+                         ('yes' if r <= limit else 'no')])
+
+        points = [1] + ([n] if n > 1 else [])
+        for k in points:
+            add('smr read ≤ 0.8 × srcu (readers=%d)' % k,
+                ratio(self.ns_at('smr', k), self.ns_at('srcu', k)), 0.8)
+        for k in points:
+            add('smr_lazy read ≤ 1.5 × rcu (readers=%d)' % k,
+                ratio(self.ns_at('smr_lazy', k), self.ns_at('rcu', k)), 1.5)
+        for other, limit, text in (
+                ('synchronize_rcu', 0.01, '1/100'),
+                ('synchronize_rcu_expedited', 0.2, '1/5')):
+            for load in LOADS:
+                a = sync.get(('smr_synchronize', load))
+                b = sync.get((other, load))
+                add('smr_synchronize p50 ≤ %s of %s\'s (%s)' %
+                    (text, other, load),
+                    ratio(a['p50'] if a else None, b['p50'] if b else None),
+                    limit)
+        for m in ('smr_call', 'smr_cache'):
+            q, name = self.flood_ratio(m)
+            add('%s peak flood %s ≤ 1/10 of call_rcu\'s' %
+                (m, name or 'deferred bytes'), q, 0.1)
+        if n > 1:
+            add('smr read flat: ns(%d)/ns(1) ≤ 1.25' % n,
+                ratio(self.ns_at('smr', n), self.ns_at('smr', 1)), 1.25)
+        else:
+            rows.append(['smr read flat: ns(N)/ns(1) ≤ 1.25',
+                         'n/a (1 CPU)', 'n/a'])
+        return table(['target', 'measured ratio', 'met'], rows)
+
+    def header(self):
+        a, env = self.args, self.res.env
+        envline = ' '.join('%s=%s' % kv for kv in env.items())
+        lines = ['# smr benchmark: %s, %s' % (a.label,
+                                             env.get('kernel', 'unknown kernel')),
+                 '',
+                 '| | |', '| --- | --- |',
+                 '| date | %s |' % a.date,
+                 '| kernel | %s (%s) |' % (env.get('kernel', 'n/a'), a.label),
+                 '| kernel config | %s |' % (a.config or 'n/a'),
+                 '| machine | %s, %s host cores |' % (a.machine, a.cores),
+                 '| setup | %s |' % (a.setup or 'n/a'),
+                 '| command | `%s` |' % (a.command or 'n/a'),
+                 '| smr_bench params | `%s` |' % (a.params or '(defaults)'),
+                 '| env record | `%s` |' % (envline or 'none'),
+                 '']
+        if not self.res.done:
+            lines += ['**Incomplete: the results have no `done` record.**', '']
+        for note in a.note:
+            lines += ['**Warning: %s.**' % note, '']
+        if self.res.warnings:
+            lines += ['Skipped malformed result lines:', '']
+            lines += ['    ' + w for w in self.res.warnings] + ['']
+        return lines
+
+    def write(self, plots):
+        md = self.header()
+        sections = [
+            ('Targets', ['Reported, not asserted.', ''] + self.targets()),
+            ('1. Read side', self.read_table()),
+            ('2. Writer side', self.writer_table()),
+            ('3. Synchronize latency', self.sync_table()),
+            ('4. Flood: deferred memory under a stream of updates',
+             self.flood_table()),
+            ('5. Read-mostly lookup table', self.lookup_table()),
+        ]
+        for title, body in sections:
+            md += ['## ' + title, ''] + body + ['']
+        if plots:
+            md += ['## Plots', '']
+            for name, title in plots:
+                md += ['![%s](%s)' % (title, name), '']
+        path = os.path.join(self.args.out_dir, self.stem + '.md')
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write('\n'.join(md).rstrip('\n') + '\n')
+        return path
+
+
+# Plots.
+
+def gnuplot_terminal():
+    for term in ('pngcairo', 'png'):
+        p = subprocess.run(['gnuplot', '-e', 'set terminal %s' % term],
+                           capture_output=True, check=False)
+        if p.returncode == 0 and not p.stderr.strip():
+            return term
+    return None
+
+
+def gp_quote(s):
+    return '"%s"' % s.replace('\\', '\\\\').replace('"', '\\"')
+
+
+def plot(rep, work, term, name, title, setup, series, many='lines'):
+    """series: [(key title, [(x, y), ...])]; writes <stem>-<name>.png.
+    A series of more than 20 points is drawn with style many, not points."""
+    series = [(t, pts) for t, pts in series if pts]
+    if not series:
+        return None
+    png = '%s-%s.png' % (rep.stem, name)
+    cmds = ['set terminal %s size 1100,650' % term,
+            'set output %s' % gp_quote(os.path.join(rep.args.out_dir, png)),
+            'set title %s noenhanced' % gp_quote(title),
+            'set key outside right top noenhanced', 'set grid'] + setup
+    items = []
+    for i, (key, pts) in enumerate(series):
+        data = os.path.join(work, '%s-%d.dat' % (name, i))
+        with open(data, 'w', encoding='utf-8') as f:
+            f.writelines('%s %s\n' % p for p in pts)
+        style = many if len(pts) > 20 else 'linespoints'
+        items.append('%s using 1:2 with %s lw 2 title %s' %
+                     (gp_quote(data), style, gp_quote(key)))
+    cmds.append('plot ' + ', \\\n\t'.join(items))
+    script = os.path.join(work, name + '.gp')
+    with open(script, 'w', encoding='utf-8') as f:
+        f.write('\n'.join(cmds) + '\n')
+    p = subprocess.run(['gnuplot', script], capture_output=True, text=True,
+                       check=False)
+    if p.returncode != 0:
+        sys.stderr.write('bench-report: gnuplot failed on %s:\n%s' %
+                         (script, p.stderr))
+        return None
+    return png, title
+
+
+def make_plots(rep, work):
+    if not shutil.which('gnuplot'):
+        sys.stderr.write('bench-report: no gnuplot, no plots\n')
+        return []
+    term = gnuplot_terminal()
+    if not term:
+        sys.stderr.write('bench-report: gnuplot has no png terminal\n')
+        return []
+    os.makedirs(work, exist_ok=True)
+    res, label = rep.res, rep.args.label
+    out = []
+    # (a) read cost against readers.
+    n = rep.nmax
+    series = [(op, sorted((k, v['ns']) for k, v in rep.read[op].items()))
+              for op in ordered(READ_OPS, rep.read)]
+    out.append(plot(rep, work, term, 'read',
+                    'Read cost against readers (%s)' % label,
+                    ['set xlabel "readers"',
+                     'set ylabel "ns per enter+leave (log)"',
+                     'set logscale y', 'set format y "%g"',
+                     'set xrange [0.5:%s]' % (n + 0.5), 'set xtics 1'],
+                    series))
+    # (b) synchronize latency CDF.
+    cdf = {}
+    for r in res.records['cdf']:
+        if avail(r['ns']):
+            cdf.setdefault((r['op'], r['load']), []).append(
+                (r['ns'] / 1e3, r['pct']))
+    keys = [(op, load) for load in ordered(LOADS, {k[1] for k in cdf})
+            for op in ordered(SYNC_OPS, {k[0] for k in cdf if k[1] == load})]
+    series = [('%s, %s' % k, sorted(cdf[k])) for k in keys]
+    out.append(plot(rep, work, term, 'sync-cdf',
+                    'Synchronize latency CDF (%s)' % label,
+                    ['set logscale x', 'set format x "%g"',
+                     'set xlabel "latency (µs, log)"',
+                     'set ylabel "percentile"', 'set yrange [0:100]'],
+                    series, many='steps'))
+    # (c) deferred memory over time during the flood.
+    mem = {}
+    for r in res.records['mem']:
+        mem.setdefault(r['method'], []).append(r)
+    series = []
+    for m in ordered(METHODS, mem):
+        deferred = [(r['t_ms'], r['deferred_bytes']) for r in mem[m]
+                    if avail(r['deferred_bytes'])]
+        if deferred:
+            key = '%s (deferred bytes)' % m
+        else:
+            key = '%s (memory delta)' % m
+            deferred = [(r['t_ms'], r['mem_delta_bytes']) for r in mem[m]]
+        series.append((key, sorted((t, b / (1 << 20)) for t, b in deferred)))
+    out.append(plot(rep, work, term, 'flood-mem',
+                    'Deferred memory during the flood (%s)' % label,
+                    ['set xlabel "t (ms)"', 'set ylabel "MiB"',
+                     'set yrange [0:*]'], series))
+    return [p for p in out if p]
+
+
+def host_info():
+    model = 'unknown CPU'
+    try:
+        out = subprocess.run(['lscpu'], capture_output=True, text=True,
+                             check=False).stdout
+        for ln in out.splitlines():
+            if ln.startswith('Model name:'):
+                model = ln.split(':', 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return model, os.cpu_count()
+
+
+def run(args):
+    with open(args.results, encoding='utf-8', errors='replace') as f:
+        res = Results(f.readlines())
+    if not any(res.records[t] for t in RECORDS if t != 'done'):
+        sys.stderr.write('bench-report: no result records in %s\n' %
+                         args.results)
+        return 1
+    os.makedirs(args.out_dir, exist_ok=True)
+    rep = Report(res, args)
+    with tempfile.TemporaryDirectory() as tmp:
+        plots = make_plots(rep, args.work_dir or tmp)
+    path = rep.write(plots)
+    for w in res.warnings:
+        sys.stderr.write('bench-report: skipped: %s\n' % w)
+    print('Targets (%s):' % args.label)
+    print('\n'.join(rep.targets()))
+    print('report: %s' % path)
+    for png, _ in plots:
+        print('plot: %s' % os.path.join(args.out_dir, png))
+    return 0 if res.done else 2
+
+
+def selftest():
+    here = os.path.dirname(os.path.abspath(__file__))
+    fixture = os.path.join(here, 'bench-fixture.txt')
+    with tempfile.TemporaryDirectory() as tmp:
+        args = parse_args(['--results', fixture, '--kernel', 'fixture',
+                           '--label', 'fixture', '--date', '2000-01-01',
+                           '--out-dir', tmp,
+                           '--work-dir', os.path.join(tmp, 'work')])
+        with open(os.devnull, 'w', encoding='utf-8') as null:
+            saved = sys.stdout, sys.stderr
+            sys.stdout = sys.stderr = null
+            try:
+                rc = run(args)
+            finally:
+                sys.stdout, sys.stderr = saved
+        md = open(os.path.join(tmp, '2000-01-01-fixture.md'),
+                  encoding='utf-8').read()
+        pngs = sorted(f for f in os.listdir(tmp) if f.endswith('.png'))
+    checks = [
+        ('exit status 0', rc == 0),
+        ('six sections', all(s in md for s in (
+            '## Targets', '## 1. Read side', '## 2. Writer side',
+            '## 3. Synchronize latency', '## 4. Flood', '## 5. Read-mostly'))),
+        # smr 38.2 / rcu 12.1 = 3.16 at readers=1; 49.97 / 12.22 at 4.
+        ('read ratios', '| smr | 38.2 | 35.5–42.8 | 50.0 | 3.16 / 4.09 |' in md),
+        ('flat column', '| 1.31 |' in md),
+        ('sync in ms and µs', '19.8 ms' in md and '41.0 µs' in md),
+        ('sync ratio', '0.0021 (1/483)' in md),
+        ('flood ratio', '| smr_call | 4 | 2000 | 128 | 1,398,000 | 9800 |'
+         ' 1.2 MiB | 3.0 MiB | 0.032 (1/32) |' in md),
+        ('kfree_rcu n/a', '| kfree_rcu | 4 | 2000 | 128 | 1,190,000 | n/a |'
+         ' n/a |' in md),
+        ('table ratio', '| 4 | 10% | 6,300,000 | 6,400,000 | 0.98 |' in md),
+        ('target met', '| smr read ≤ 0.8 × srcu (readers=1) | 0.69 | yes |'
+         in md),
+        ('target not met', '| smr read flat: ns(4)/ns(1) ≤ 1.25 | 1.31 | no |'
+         in md),
+        ('malformed line reported', 'not a number: read op=smr readers=two'
+         in md),
+        ('kernel message skipped', 'progress' not in md),
+    ]
+    if shutil.which('gnuplot'):
+        checks.append(('three plots', pngs == [
+            '2000-01-01-fixture-flood-mem.png', '2000-01-01-fixture-read.png',
+            '2000-01-01-fixture-sync-cdf.png']))
+        checks.append(('plots linked', '](2000-01-01-fixture-read.png)' in md))
+    bad = [name for name, ok in checks if not ok]
+    for name, ok in checks:
+        print('%s: %s' % ('ok' if ok else 'FAILED', name))
+    if bad:
+        sys.stdout.write(md)
+    print('selftest: %d passed, %d failed' % (len(checks) - len(bad), len(bad)))
+    return 1 if bad else 0
+
+
+def parse_args(argv):
+    model, cores = host_info()
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--selftest', action='store_true',
+                   help='run on scripts/bench-fixture.txt and check the report')
+    p.add_argument('--results', help='results (or console) file')
+    p.add_argument('--kernel', help='kernel name for file names (uml, debian)')
+    p.add_argument('--label', help='how it ran, e.g. uml or qemu-tcg-smp4')
+    p.add_argument('--out-dir', help='where the .md and .png files go')
+    p.add_argument('--work-dir', help='keep the gnuplot scripts and data '
+                   'here (default: a temporary directory)')
+    p.add_argument('--date', default=datetime.date.today().isoformat())
+    p.add_argument('--config', default='', help='kernel config summary')
+    p.add_argument('--setup', default='', help='how the kernel was booted')
+    p.add_argument('--command', default='', help='the command that ran it')
+    p.add_argument('--params', default='', help='smr_bench module params')
+    p.add_argument('--note', action='append', default=[],
+                   help='a warning for the report header (repeatable)')
+    p.add_argument('--machine', default=model)
+    p.add_argument('--cores', default=str(cores))
+    args = p.parse_args(argv)
+    if not args.selftest:
+        for opt in ('results', 'kernel', 'label', 'out_dir'):
+            if not getattr(args, opt):
+                p.error('--%s is required' % opt.replace('_', '-'))
+    return args
+
+
+def main():
+    args = parse_args(sys.argv[1:])
+    return selftest() if args.selftest else run(args)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
