@@ -2,7 +2,7 @@
 #
 # User and CI entry points. kbuild itself reads ./Kbuild.
 #   make [modules] [KDIR=...]  build in this directory against KDIR
-#   make uml | debian | debian61 | debug | kcsan
+#   make uml | uml-bench | debian | debian61 | debug | kcsan
 #                              W=1 build in build/<target>/ (warnings fail)
 #   make test                  lint, build, KUnit under UML, then QEMU runs
 #                              (torture, busted, KUnit, misuse) on Debian's
@@ -12,6 +12,13 @@
 #                [NREADERS=0] [BUSTED=0|1]
 #                              one long smr_torture run under QEMU
 #   make check                 checkpatch, sparse, kernel-doc
+#   make bench [BENCH_KERNELS="uml debian"] [BENCH_PARAMS="runs=3 ..."]
+#              [BENCH_QUICK=1]
+#                              smr_bench.ko on the UML bench kernel and on
+#                              Debian's kernel under QEMU (4 CPUs); writes
+#                              bench/results/<date>-<kernel>.md and PNG
+#                              plots (BENCH_QUICK=1: a smoke run, tiny
+#                              params, into build/bench/)
 #   make demo                  boot UML and show the debugfs demo
 #   make clean
 
@@ -23,7 +30,7 @@ modules:
 	@test -d $(KDIR) || { echo "no kernel build dir $(KDIR); set KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-uml debian debian61 debug kcsan:
+uml uml-bench debian debian61 debug kcsan:
 	@scripts/build-modules.sh $@
 
 test:
@@ -40,9 +47,14 @@ check:
 demo:
 	@scripts/demo.sh
 
+bench:
+	@BENCH_KERNELS="$(BENCH_KERNELS)" BENCH_PARAMS="$(BENCH_PARAMS)" \
+		BENCH_QUICK="$(BENCH_QUICK)" scripts/bench.sh
+
 clean:
 	rm -rf build
 	if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
 	else rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers; fi
 
-.PHONY: all modules uml debian debian61 debug kcsan test torture check demo clean
+.PHONY: all modules uml uml-bench debian debian61 debug kcsan test torture \
+	check demo bench clean

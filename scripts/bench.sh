@@ -1,0 +1,225 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench`: measure smr against RCU, SRCU and the others with
+# smr_bench.ko, on each kernel in turn, and write a report per kernel:
+#   uml     the non-debug preemptible UML kernel (uml-kernel.sh bench,
+#           1 CPU, native speed): uml-run.sh bench
+#   debian  Debian's cloud kernel under QEMU (TCG, 4 CPUs, preempt=full):
+#           qemu-run.sh debian bench
+# For each: install what is missing (deps.sh), build the kernel and the
+# modules, boot, load smr.ko and smr_bench.ko, echo smr_bench's progress
+# lines as they appear on the console, then turn the results into
+# bench/results/<date>-<kernel>.md and <date>-<kernel>-<plot>.png
+# (bench-report.py). Ends with the paths of those files and each kernel's
+# Targets table.
+# Usage: bench.sh [uml|debian ...] [smr_bench params...]
+# Environment (make bench passes its variables of the same names):
+#   BENCH_KERNELS="uml debian"  the kernels, when none is given as argument
+#   BENCH_PARAMS="runs=3 ..."   smr_bench params; they override the
+#                               defaults (uml: loops=200000; debian:
+#                               loops=20000 runs=5 sync_samples=50
+#                               flood_ms=2000 table_ms=500)
+#   BENCH_QUICK=1               a smoke run with tiny params, written to
+#                               build/bench/ instead of bench/results/
+#   SMR_BENCH_WAIT=<s>          how long /init waits for "smr_bench: done"
+#                               (default: 900 uml, 1800 debian, 300 quick)
+# Fails when smr_bench fails or does not finish in time; a run with kernel
+# reports (WARN, BUG, stalls...) or a failed harness step still gets its
+# report, with a warning in it, but the exit status is 1.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/reports.sh"
+
+usage="usage: bench.sh [uml|debian ...] [smr_bench params...]"
+kernels=()
+user_params=()
+for arg in "$@"; do
+	case $arg in
+	uml | debian) kernels+=("$arg") ;;
+	*=*) user_params+=("$arg") ;;
+	*) die "$usage" ;;
+	esac
+done
+[ ${#kernels[@]} -gt 0 ] || read -ra kernels <<<"${BENCH_KERNELS:-uml debian}"
+for k in "${kernels[@]}"; do
+	case $k in uml | debian) ;; *) die "BENCH_KERNELS: unknown kernel '$k'" ;; esac
+done
+read -ra more <<<"${BENCH_PARAMS:-}"
+user_params+=(${more[@]+"${more[@]}"})
+
+# The command line as the user typed it, for the report.
+if [ -n "${MAKELEVEL:-}" ]; then
+	command="make bench"
+	for v in BENCH_KERNELS BENCH_PARAMS BENCH_QUICK SMR_BENCH_WAIT; do
+		[ -z "${!v:-}" ] || command+=" $v=\"${!v}\""
+	done
+else
+	command="scripts/bench.sh${*:+ $*}"
+	for v in BENCH_KERNELS BENCH_PARAMS BENCH_QUICK SMR_BENCH_WAIT; do
+		[ -z "${!v:-}" ] || command="$v=\"${!v}\" $command"
+	done
+fi
+quick=${BENCH_QUICK:-0}
+case $quick in 0 | 1) ;; *) die "BENCH_QUICK=$quick: want 0 or 1" ;; esac
+if [ "$quick" = 1 ]; then
+	out_dir=$SMR_BUILD/bench
+	export SMR_BENCH_WAIT=${SMR_BENCH_WAIT:-300}
+else
+	out_dir=$SMR_ROOT/bench/results
+fi
+date=$(date +%F)
+
+# bench_params <kernel>: its default params, less those the user gave,
+# then the user's.
+bench_params() {
+	local defaults p out=()
+	if [ "$quick" = 1 ]; then
+		defaults=(loops=1000 runs=2 sync_samples=5 flood_ms=200 table_ms=100)
+	elif [ "$1" = uml ]; then
+		defaults=(loops=200000)
+	else
+		defaults=(loops=20000 runs=5 sync_samples=50 flood_ms=2000
+			table_ms=500)
+	fi
+	for p in "${defaults[@]}"; do
+		[[ " ${user_params[*]} " == *" ${p%%=*}="* ]] || out+=("$p")
+	done
+	echo "${out[*]}${user_params[*]:+ ${user_params[*]}}"
+}
+
+# The options of a kernel .config that matter to the figures.
+config_summary() {
+	local opt v s=
+	for opt in PREEMPT PREEMPT_VOLUNTARY PREEMPT_DYNAMIC PREEMPT_RCU \
+		TREE_SRCU HZ NR_CPUS \
+		DEBUG_KERNEL KASAN PROVE_LOCKING DEBUG_ATOMIC_SLEEP KUNIT; do
+		v=$(sed -n "s/^CONFIG_$opt=//p" "$1")
+		s+="$opt=${v:-n} "
+	done
+	echo "${s% }"
+}
+
+# echo_new <console> <n>: log the console's progress and harness lines
+# after line n (smr_bench's own lines, the /init markers, kernel reports);
+# print the new line count. A console shorter than n was started anew.
+echo_new() {
+	local file=$1 n=$2 total
+	[ -f "$file" ] || { echo 0; return; }
+	total=$(wc -l <"$file")
+	[ "$total" -ge "$n" ] || n=0
+	if [ "$total" -gt "$n" ]; then
+		sed -n "$((n + 1)),${total}p" "$file" | tr -d '\r' |
+			sed 's/^\[ *[0-9]*\.[0-9]*\] //' |
+			grep -E "^(smr_bench: |SMR-HARNESS: )|$bad_re" |
+			sed "s/^/[bench] $kernel: /" >&2 || true
+	fi
+	echo "$total"
+}
+
+# run_watched <console> <cmd...>: run the boot script, echo the console's
+# progress as it grows; the script's stdout goes to $work/run.out.
+run_watched() {
+	local console=$1 pid n=0 rc=0
+	shift
+	rm -f "$console"
+	"$@" >"$work/run.out" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 2
+		n=$(echo_new "$console" "$n")
+	done
+	wait "$pid" || rc=$?
+	echo_new "$console" "$n" >/dev/null
+	return "$rc"
+}
+
+reports=()
+files=()
+
+# bench_kernel <kernel>: build, boot, run, report.
+bench_kernel() {
+	local kernel=$1 t=$SECONDS target console config label setup params
+	local runner wait results notes=() line
+	work=$SMR_BUILD/bench/work-$kernel
+	rm -rf "$work"
+	mkdir -p "$work"
+	params=$(bench_params "$kernel")
+	log "== $kernel: build"
+	case $kernel in
+	uml)
+		target=uml-bench
+		config=$(./uml-kernel.sh bench)/.config
+		console=$SMR_BUILD/uml-bench.log
+		runner=(./uml-run.sh bench)
+		label=uml
+		wait=${SMR_BENCH_WAIT:-900}
+		setup="UML (ARCH=um, 1 CPU, mem=1G), scripts/configs/uml-bench.config"
+		;;
+	debian)
+		target=debian
+		config=$(dirname "$(debian_vmlinuz)")/config
+		console=$SMR_BUILD/qemu-debian-bench.log
+		runner=(./qemu-run.sh debian bench)
+		label=qemu-tcg-smp4
+		wait=${SMR_BENCH_WAIT:-1800}
+		setup="$(qemu-system-x86_64 --version | head -n 1 |
+			sed 's/ (.*//'), TCG, -smp 4, -m 4G, Debian's cloud kernel, preempt=full"
+		;;
+	esac
+	./build-modules.sh "$target" >/dev/null
+	[ -f "$SMR_BUILD/$target/smr_bench.ko" ] ||
+		die "$kernel: no build/$target/smr_bench.ko (does Kbuild build smr_bench?)"
+	log "== $kernel: boot and run smr_bench $params (wait limit ${wait}s)"
+	# shellcheck disable=SC2086 # the params are words
+	run_watched "$console" "${runner[@]}" $params ||
+		die "$kernel: the boot script failed (console: $console)"
+	line=$(tr -d '\r' <"$console" | grep -m 1 'smr_bench: failed' || true)
+	[ -z "$line" ] || die "$kernel: $line (console: $console)"
+	grep -q 'smr_bench: done' "$console" ||
+		die "$kernel: no 'smr_bench: done' line: smr_bench did not finish within ${wait}s (SMR_BENCH_WAIT) or the kernel died; console: $console"
+	results=$work/results.txt
+	tr -d '\r' <"$console" |
+		sed -n '/^SMR-BENCH-BEGIN$/,/^SMR-BENCH-END$/p' >"$results"
+	grep -qx 'done' "$results" ||
+		die "$kernel: the results on the console are incomplete (no 'done' record); console: $console"
+	if report_scan "$console" none | grep . >"$work/reports.txt"; then
+		notes+=(--note "the kernel reported problems during the run: $(
+			head -n 3 "$work/reports.txt" | tr '\n' ';' | sed 's/;$//')")
+		log "$kernel: kernel reports (console: $console):"
+		cat "$work/reports.txt" >&2
+	fi
+	if grep 'SMR-HARNESS: .*FAILED' "$console" >"$work/failed.txt"; then
+		notes+=(--note "harness steps failed: $(tr '\n' ';' <"$work/failed.txt" | sed 's/;$//')")
+		log "$kernel: harness steps failed (console: $console):"
+		cat "$work/failed.txt" >&2
+	fi
+	[ ${#notes[@]} = 0 ] || reports+=("$kernel")
+	mkdir -p "$out_dir"
+	python3 ./bench-report.py --results "$results" --kernel "$kernel" \
+		--label "$label" --date "$date" --out-dir "$out_dir" \
+		--work-dir "$work/plots" --config "$(config_summary "$config")" \
+		--setup "$setup" --command "$command" --params "$params" \
+		${notes[@]+"${notes[@]}"} >"$work/report.out" ||
+		die "$kernel: bench-report.py failed"
+	files+=("$(sed -n 's/^\(report\|plot\): //p' "$work/report.out")")
+	log "== $kernel: done in $((SECONDS - t))s"
+}
+
+cd "$SMR_ROOT/scripts"
+start=$SECONDS
+log "kernels: ${kernels[*]}$([ "$quick" = 0 ] || echo ' (quick)'); reports in $out_dir"
+./deps.sh >/dev/null
+for kernel in "${kernels[@]}"; do
+	bench_kernel "$kernel"
+done
+log "== all done in $((SECONDS - start))s"
+printf '%s\n' "${files[@]}"
+for kernel in "${kernels[@]}"; do
+	echo
+	sed -n '/^Targets/,/^report: /{/^report: /d;p}' \
+		"$SMR_BUILD/bench/work-$kernel/report.out"
+done
+if [ ${#reports[@]} -gt 0 ]; then
+	die "kernel reports or failed steps in: ${reports[*]} (see the notes in the reports)"
+fi
