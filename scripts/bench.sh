@@ -23,10 +23,12 @@
 #   BENCH_QUICK=1               a smoke run with tiny params, written to
 #                               build/bench/ instead of bench/results/
 #   SMR_BENCH_WAIT=<s>          how long /init waits for "smr_bench: done"
-#                               (default: 900 uml, 1800 debian, 300 quick)
-# Fails when smr_bench fails or does not finish in time; a run with kernel
-# reports (WARN, BUG, stalls...) or a failed harness step still gets its
-# report, with a warning in it, but the exit status is 1.
+#                               (default: 600 uml, 1800 debian, 300 quick)
+# A kernel where smr_bench fails or does not finish in time gets no
+# report; a run with kernel reports (WARN, BUG, stalls...) or a failed
+# harness step still gets one, with a warning in it. Either way the other
+# kernels still run, and the exit status is 1 at the end. A build or
+# boot-script failure stops everything.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/reports.sh"
@@ -135,12 +137,20 @@ run_watched() {
 }
 
 reports=()
+failed=()
 files=()
+ok=()
+
+# kernel_failed <message>: log why this kernel has no report.
+kernel_failed() {
+	log "error: $kernel: $*"
+	failed+=("$kernel: $*")
+}
 
 # bench_kernel <kernel>: build, boot, run, report.
 bench_kernel() {
 	local kernel=$1 t=$SECONDS target console config label setup params
-	local runner wait results notes=() line
+	local runner wait results notes=() line reason
 	work=$SMR_BUILD/bench/work-$kernel
 	rm -rf "$work"
 	mkdir -p "$work"
@@ -153,7 +163,7 @@ bench_kernel() {
 		console=$SMR_BUILD/uml-bench.log
 		runner=(./uml-run.sh bench)
 		label=uml
-		wait=${SMR_BENCH_WAIT:-900}
+		wait=${SMR_BENCH_WAIT:-600}
 		setup="UML (ARCH=um, 1 CPU, mem=1G), scripts/configs/uml-bench.config"
 		;;
 	debian)
@@ -174,15 +184,30 @@ bench_kernel() {
 	# shellcheck disable=SC2086 # the params are words
 	run_watched "$console" "${runner[@]}" $params ||
 		die "$kernel: the boot script failed (console: $console)"
+	line=$(grep -m 1 -E 'SMR-HARNESS: insmod smr(_bench)? FAILED' "$console" || true)
+	if [ -n "$line" ]; then
+		# The module's reason comes just before the marker.
+		reason=$(tr -d '\r' <"$console" | grep -B 5 -F "$line" |
+			grep -E '^(\[ *[0-9.]+\] )?smr(_bench)?: ' | tail -n 1 || true)
+		kernel_failed "${line#*SMR-HARNESS: }${reason:+ (${reason#*] })}; console: $console"
+		return
+	fi
 	line=$(tr -d '\r' <"$console" | grep -m 1 'smr_bench: failed' || true)
-	[ -z "$line" ] || die "$kernel: $line (console: $console)"
-	grep -q 'smr_bench: done' "$console" ||
-		die "$kernel: no 'smr_bench: done' line: smr_bench did not finish within ${wait}s (SMR_BENCH_WAIT) or the kernel died; console: $console"
+	if [ -n "$line" ]; then
+		kernel_failed "${line#*smr_bench: }; console: $console"
+		return
+	fi
+	if ! grep -q 'smr_bench: done' "$console"; then
+		kernel_failed "no 'smr_bench: done' line: smr_bench did not finish within ${wait}s (SMR_BENCH_WAIT) or the kernel died; console: $console"
+		return
+	fi
 	results=$work/results.txt
 	tr -d '\r' <"$console" |
 		sed -n '/^SMR-BENCH-BEGIN$/,/^SMR-BENCH-END$/p' >"$results"
-	grep -qx 'done' "$results" ||
-		die "$kernel: the results on the console are incomplete (no 'done' record); console: $console"
+	if ! grep -qx 'done' "$results"; then
+		kernel_failed "the results on the console are incomplete (no 'done' record); console: $console"
+		return
+	fi
 	if report_scan "$console" none | grep . >"$work/reports.txt"; then
 		notes+=(--note "the kernel reported problems during the run: $(
 			head -n 3 "$work/reports.txt" | tr '\n' ';' | sed 's/;$//')")
@@ -203,6 +228,7 @@ bench_kernel() {
 		${notes[@]+"${notes[@]}"} >"$work/report.out" ||
 		die "$kernel: bench-report.py failed"
 	files+=("$(sed -n 's/^\(report\|plot\): //p' "$work/report.out")")
+	ok+=("$kernel")
 	log "== $kernel: done in $((SECONDS - t))s"
 }
 
@@ -214,12 +240,17 @@ for kernel in "${kernels[@]}"; do
 	bench_kernel "$kernel"
 done
 log "== all done in $((SECONDS - start))s"
-printf '%s\n' "${files[@]}"
-for kernel in "${kernels[@]}"; do
+[ ${#files[@]} = 0 ] || printf '%s\n' "${files[@]}"
+for kernel in ${ok[@]+"${ok[@]}"}; do
 	echo
 	sed -n '/^Targets/,/^report: /{/^report: /d;p}' \
 		"$SMR_BUILD/bench/work-$kernel/report.out"
 done
 if [ ${#reports[@]} -gt 0 ]; then
-	die "kernel reports or failed steps in: ${reports[*]} (see the notes in the reports)"
+	log "error: kernel reports or failed steps in: ${reports[*]} (see the warnings in their reports)"
 fi
+if [ ${#failed[@]} -gt 0 ]; then
+	log "error: no report for:"
+	printf '  %s\n' "${failed[@]}" >&2
+fi
+[ ${#reports[@]} = 0 ] && [ ${#failed[@]} = 0 ] || exit 1

@@ -187,7 +187,7 @@ fi
 echo SMR-BENCH-BEGIN
 cat /sys/kernel/debug/smr_bench/results
 echo SMR-BENCH-END
-step "rmmod smr_bench" rmmod smr_bench
+[ ! -d /sys/module/smr_bench ] || step "rmmod smr_bench" rmmod smr_bench
 step "rmmod smr" rmmod smr
 mark "bench end"
 SH

@@ -13,7 +13,7 @@
 #          load to finish, print the debugfs stats and clock, rmmod both.
 #   bench: on the non-debug kernel (uml-kernel.sh bench, 1G of memory):
 #          insmod smr, insmod smr_bench (the params go to it), wait for
-#          "smr_bench: done" (SMR_BENCH_WAIT seconds, default 900), print
+#          "smr_bench: done" (SMR_BENCH_WAIT seconds, default 600), print
 #          its results between SMR-BENCH-BEGIN and SMR-BENCH-END, rmmod
 #          both (common.sh: init_bench_body).
 # /init reports each step as "SMR-HARNESS: <step> ok|FAILED" in the kernel
@@ -40,7 +40,7 @@ if [ "$mode" = bench ]; then
 	root=$SMR_CACHE/uml-bench-root
 	mem=1G
 	modules=(smr.ko smr_bench.ko)
-	bench_wait=${SMR_BENCH_WAIT:-900}
+	bench_wait=${SMR_BENCH_WAIT:-600}
 	limit=$((bench_wait + 120))
 fi
 limit=${SMR_UML_TIMEOUT:-$limit}
