@@ -119,22 +119,35 @@ echo_new() {
 	echo "$total"
 }
 
-# run_watched <console> <cmd...>: run the boot script, echo the console's
-# progress as it grows; the script's stdout goes to $work/run.out.
-run_watched() {
-	local console=$1 pid n=0 rc=0
-	shift
-	rm -f "$console"
-	"$@" >"$work/run.out" &
-	pid=$!
-	while kill -0 "$pid" 2>/dev/null; do
+# watch_console <console> <stop file>: echo_new every 2 s, and a last
+# time once the stop file exists.
+watch_console() {
+	local n=0 last=
+	while :; do
+		[ ! -e "$2" ] || last=1
+		n=$(echo_new "$1" "$n")
+		[ -z "$last" ] || return 0
 		sleep 2
-		n=$(echo_new "$console" "$n")
 	done
-	wait "$pid" || rc=$?
-	echo_new "$console" "$n" >/dev/null
+}
+
+# run_watched <console> <cmd...>: run the boot script (in the foreground,
+# so that ^C reaches it), echo the console's progress as it grows; the
+# script's stdout goes to $work/run.out.
+watcher=
+run_watched() {
+	local console=$1 rc=0
+	shift
+	rm -f "$console" "$work/stop"
+	watch_console "$console" "$work/stop" &
+	watcher=$!
+	"$@" >"$work/run.out" || rc=$?
+	touch "$work/stop"
+	wait "$watcher" || true
+	watcher=
 	return "$rc"
 }
+trap '[ -z "$watcher" ] || kill "$watcher" 2>/dev/null || true' EXIT
 
 reports=()
 failed=()
