@@ -149,7 +149,6 @@ kunit_pass 2 $params wrap_test=1
 SH
 }
 
-
 # The /init text (busybox sh, after the mark and step helpers) of the
 # bench scenario of uml-run.sh and qemu-run.sh: load smr.ko, then
 # smr_bench.ko with the params (insmod returns at once, a kthread does
