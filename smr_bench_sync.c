@@ -8,12 +8,15 @@
  *
  *   writer op=<smr_advance|smr_poll_satisfied|smr_current> ns=<median>
  *
- * sync: the latency of waiting for readers, one call at a time, back to
- * back, sync_samples calls per primitive, with the system idle and then
+ * sync: the latency of waiting for readers, calls back to back,
+ * sync_samples samples per primitive (a sample is one call, or the mean of
+ * a batch of calls when one takes less than SYNC_SAMPLE_MIN_NS), with the system idle and then
  * with a reader thread on every other CPU (on the same CPU when there is
- * only one) looping over 1 us sections of that primitive:
+ * only one) looping over 1 us sections of that primitive, 16 in a row,
+ * then a sleep of 20-40 us:
  *
- *   sync op=<op> load=<idle|readers> samples=<n> p50= p99= max= mean=
+ *   sync op=<op> load=<idle|readers> samples=<n> batch=<calls per sample>
+ *        p50= p99= max= mean=
  *   cdf op=<op> load=<load> pct=<0..100> ns=<latency>
  */
 
@@ -167,8 +170,38 @@ struct sync_run {
 	const struct sync_op *op;
 	bool loaded;
 	bool stop;
+	unsigned int batch;	/* calls per sample */
 	u64 *ns;
 };
+
+#define SYNC_SAMPLE_MIN_NS	(20 * NSEC_PER_USEC)
+#define SYNC_BATCH_MAX		1024
+
+/* Time @batch calls back to back; ns per call. */
+static u64 sync_time(const struct sync_op *op, unsigned int batch)
+{
+	u64 t0 = ktime_get_ns();
+	unsigned int i;
+
+	for (i = 0; i < batch; i++)
+		op->synchronize();
+	return div_u64(ktime_get_ns() - t0, batch);
+}
+
+/*
+ * Calls per sample: 1 for anything slower than SYNC_SAMPLE_MIN_NS, else
+ * enough calls to fill it, so that calls faster than the clock's
+ * resolution still get a figure.
+ */
+static unsigned int sync_batch(const struct sync_op *op)
+{
+	unsigned int batch = 1;
+
+	while (batch < SYNC_BATCH_MAX &&
+	       sync_time(op, batch) * batch < SYNC_SAMPLE_MIN_NS)
+		batch *= 2;
+	return batch;
+}
 
 /*
  * Thread 0 times the synchronize calls on the first CPU; with load, the
@@ -178,21 +211,23 @@ static int sync_thread(unsigned int id, void *arg)
 {
 	struct sync_run *r = arg;
 	unsigned int i;
-	u64 t0;
 
 	if (id) {
-		for (i = 0; !READ_ONCE(r->stop); i++) {
+		/*
+		 * Busy, with pauses: with a reader that never slept, a
+		 * synchronize_rcu() under the one-CPU UML kernel (PREEMPT)
+		 * did not return in ten minutes.
+		 */
+		for (i = 1; !READ_ONCE(r->stop); i++) {
 			r->op->section();
 			if (!(i % 16))
-				cond_resched();
+				usleep_range(20, 40);
 		}
 		return 0;
 	}
-	for (i = 0; i < bench_sync_samples; i++) {
-		t0 = ktime_get_ns();
-		r->op->synchronize();
-		r->ns[i] = ktime_get_ns() - t0;
-	}
+	r->batch = sync_batch(r->op);
+	for (i = 0; i < bench_sync_samples; i++)
+		r->ns[i] = sync_time(r->op, r->batch);
 	WRITE_ONCE(r->stop, true);
 	return 0;
 }
@@ -207,8 +242,8 @@ static void sync_report(struct sync_run *r)
 	bench_sort_u64(ns, n);
 	for (i = 0; i < n; i++)
 		sum += ns[i];
-	bench_printk("sync op=%s load=%s samples=%u p50=%llu p99=%llu max=%llu mean=%llu",
-		     r->op->name, load, n, ns[n / 2],
+	bench_printk("sync op=%s load=%s samples=%u batch=%u p50=%llu p99=%llu max=%llu mean=%llu",
+		     r->op->name, load, n, r->batch, ns[n / 2],
 		     ns[min(n - 1, n * 99 / 100)], ns[n - 1], div_u64(sum, n));
 	for (pct = 0; pct <= 100; pct++)
 		bench_printk("cdf op=%s load=%s pct=%u ns=%llu", r->op->name,

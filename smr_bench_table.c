@@ -6,14 +6,15 @@
  * check word) built twice: on smr_queue.h lists read inside smr_enter(),
  * and on RCU hlists read inside rcu_read_lock().
  *
- * For 1 .. N threads, one per CPU, and update_pct 0, 1 and 10, each thread
- * runs for table_ms: a random key per operation; update_pct percent of the
+ * For 1 .. N threads, one per CPU, and update_pct 0, 1 and 10, the two
+ * tables take turns for the runs= number of runs; in a run each thread works
+ * for table_ms, on a random key per operation: update_pct percent of the
  * operations are updates (under the bucket's lock: insert the key when
  * absent, else remove it or replace it by its next version; what leaves a
  * bucket is retired with smr_call() or kfree_rcu()), the rest lookups.
  *
- *   table kind=<smr|rcu> readers=<n> update_pct=<p> lookups=<n>
- *         updates=<n> lookups_per_s=<n>
+ *   table kind=<smr|rcu> readers=<n> update_pct=<p> updates=<all runs>
+ *         lookups_per_s=<median run> min=<slowest run> max=<fastest run>
  *
  * A lookup that meets an entry whose check word is wrong (freed memory)
  * fails the run with -EIO.
@@ -345,45 +346,92 @@ static int table_fill(struct table_run *r)
 	return 0;
 }
 
-static int table_measure(struct table_run *r, unsigned int nthreads)
+/* One run of @r's workload on @nthreads CPUs; lookups per second. */
+static int table_measure(struct table_run *r, unsigned int nthreads,
+			 u64 *per_s)
 {
-	unsigned long lookups;
 	int err;
 
 	atomic_long_set(&r->lookups, 0);
-	atomic_long_set(&r->updates, 0);
 	r->end = jiffies + msecs_to_jiffies(bench_table_ms);
 	err = bench_run_threads(nthreads, table_thread, r);
-	if (err)
-		return err;
-	lookups = atomic_long_read(&r->lookups);
-	bench_printk("table kind=%s readers=%u update_pct=%u lookups=%lu updates=%ld lookups_per_s=%llu",
-		     r->kind->name, nthreads, r->update_pct, lookups,
-		     atomic_long_read(&r->updates),
-		     div_u64((u64)lookups * 1000, bench_table_ms));
-	return 0;
+	*per_s = div_u64((u64)atomic_long_read(&r->lookups) * 1000,
+			 bench_table_ms);
+	return err;
+}
+
+/*
+ * The tables take turns, run after run (so that both see the same drift of
+ * the machine); then the median run of each is printed.  @per_s has room
+ * for bench_runs values per kind.
+ */
+static int table_compare(struct table_run *runs, unsigned int nthreads,
+			 unsigned int update_pct, u64 *per_s)
+{
+	unsigned int run, k, nkinds = ARRAY_SIZE(table_kinds);
+	u64 *v;
+	int err = 0;
+
+	for (k = 0; k < nkinds; k++) {
+		runs[k].update_pct = update_pct;
+		atomic_long_set(&runs[k].updates, 0);
+	}
+	for (run = 0; run < bench_runs && !err; run++)
+		for (k = 0; k < nkinds && !err; k++)
+			err = bench_stopping() ? -EINTR :
+			      table_measure(&runs[k], nthreads,
+					    &per_s[k * bench_runs + run]);
+	for (k = 0; k < nkinds && !err; k++) {
+		v = &per_s[k * bench_runs];
+		bench_sort_u64(v, bench_runs);
+		bench_printk("table kind=%s readers=%u update_pct=%u updates=%ld lookups_per_s=%llu min=%llu max=%llu",
+			     table_kinds[k].name, nthreads, update_pct,
+			     atomic_long_read(&runs[k].updates),
+			     v[bench_runs / 2], v[0], v[bench_runs - 1]);
+	}
+	return err;
 }
 
 static const unsigned int table_update_pcts[] = { 0, 1, 10 };
 
-/* Every thread count and update rate on a table of @kind. */
-static int table_kind_run(struct table_run *r, const struct table_kind *kind)
+static void table_teardown(struct table_run *runs)
 {
-	unsigned int n, i;
+	unsigned int k;
+
+	for (k = 0; k < ARRAY_SIZE(table_kinds); k++) {
+		if (runs[k].buckets)
+			table_kinds[k].free_all(&runs[k]);
+		kfree(runs[k].buckets);
+	}
+	smr_domain_free(runs[0].smr);
+	/* smr_call() callbacks are done (smr_barrier()); wait for RCU's. */
+	rcu_barrier();
+}
+
+/* Both tables, filled alike; they share one smr domain. */
+static int table_setup(struct table_run *runs)
+{
+	struct smr *smr = smr_domain_create(SMR_NONE, "bench-table");
+	unsigned int k, i;
 	int err;
 
-	r->kind = kind;
-	err = table_fill(r);
-	for (n = 1; n <= bench_ncpus() && !err; n++) {
-		bench_progress("table: %s, %u reader(s)", kind->name, n);
-		for (i = 0; i < ARRAY_SIZE(table_update_pcts) && !err; i++) {
-			r->update_pct = table_update_pcts[i];
-			err = bench_stopping() ? -EINTR :
-			      table_measure(r, n);
-		}
+	if (!smr)
+		return -ENOMEM;
+	for (k = 0; k < ARRAY_SIZE(table_kinds); k++) {
+		runs[k].kind = &table_kinds[k];
+		runs[k].smr = smr;
+		/* Both kinds of list head are empty when all zero. */
+		runs[k].buckets = kcalloc(TABLE_BUCKETS,
+					  sizeof(*runs[k].buckets), GFP_KERNEL);
+		if (!runs[k].buckets)
+			return -ENOMEM;
+		for (i = 0; i < TABLE_BUCKETS; i++)
+			spin_lock_init(&runs[k].buckets[i].lock);
+		err = table_fill(&runs[k]);
+		if (err)
+			return err;
 	}
-	kind->free_all(r);
-	return err;
+	return 0;
 }
 
 /**
@@ -393,23 +441,21 @@ static int table_kind_run(struct table_run *r, const struct table_kind *kind)
  */
 int bench_table(void)
 {
-	struct table_run r = { };
-	unsigned int i;
-	int err = 0;
+	struct table_run runs[ARRAY_SIZE(table_kinds)] = { };
+	unsigned int n, i;
+	u64 *per_s;
+	int err;
 
-	r.smr = smr_domain_create(SMR_NONE, "bench-table");
-	r.buckets = kcalloc(TABLE_BUCKETS, sizeof(*r.buckets), GFP_KERNEL);
-	if (!r.smr || !r.buckets)
-		err = -ENOMEM;
-	for (i = 0; i < TABLE_BUCKETS && !err; i++)
-		spin_lock_init(&r.buckets[i].lock);
-	for (i = 0; i < ARRAY_SIZE(table_kinds) && !err; i++) {
-		/* Both list heads are empty when all zero. */
-		err = table_kind_run(&r, &table_kinds[i]);
+	per_s = kcalloc(ARRAY_SIZE(table_kinds) * bench_runs, sizeof(*per_s),
+			GFP_KERNEL);
+	err = per_s ? table_setup(runs) : -ENOMEM;
+	for (n = 1; n <= bench_ncpus() && !err; n++) {
+		bench_progress("table: %u reader(s)", n);
+		for (i = 0; i < ARRAY_SIZE(table_update_pcts) && !err; i++)
+			err = table_compare(runs, n, table_update_pcts[i],
+					    per_s);
 	}
-	kfree(r.buckets);
-	smr_domain_free(r.smr);
-	/* smr_call() callbacks are done (smr_barrier()); wait for RCU's. */
-	rcu_barrier();
+	table_teardown(runs);
+	kfree(per_s);
 	return err;
 }

@@ -13,9 +13,12 @@
  * A batch is closed when it reaches call_cnt_cap callbacks or
  * call_size_cap bytes, when the caller passes SMR_CALL_EXPEDITE, and at
  * every per-cpu tick, which also moves the batches whose goal has been
- * reached to done.  Batches therefore age by at least one tick before they
- * are polled, and the poll is normally answered from rd_seq alone.  The
- * tick alone drains a queue, so callbacks run without further calls.
+ * reached to done.  A batch closed because it is full also moves the older
+ * batches whose goal is reached, so that a flood of calls is bounded by the
+ * worker's pace and not by the tick's; one poll serves call_cnt_cap calls.
+ * Otherwise batches age by at least one tick before they are polled, and
+ * the poll is normally answered from rd_seq alone.  The tick alone drains a
+ * queue, so callbacks run without further calls.
  *
  * Expedited queues skip the ageing: the worker waits for the goals itself.
  * A queue is expedited by SMR_CALL_EXPEDITE, by smr_barrier(), when its
@@ -237,7 +240,8 @@ static bool smr_call_promote(struct smr *smr, struct smr_call_pcpu *q)
  * the call has left by the time @cb runs.  Calls are batched per CPU so
  * that one smr_advance() serves many of them, and aged by the per-cpu tick
  * so that their goal has normally been reached when they are looked at;
- * a callback usually runs two to three ticks after the call.
+ * a callback usually runs two to three ticks after the call, sooner when
+ * calls come fast enough to fill batches.
  * SMR_CALL_EXPEDITE closes the batch at once and has the worker wait for
  * it.  Callbacks of one CPU run in the order they were queued.
  *
@@ -263,8 +267,15 @@ void smr_call(struct smr *smr, struct smr_node *node, size_t size,
 	if (size == SMR_CALL_EXPEDITE)
 		q->expedite = true;
 	if (q->expedite || q->offline || q->cur.cnt >= call_cnt_cap ||
-	    q->cur.bytes >= call_size_cap)
+	    q->cur.bytes >= call_size_cap) {
 		kick = smr_call_close(smr, q);
+		/*
+		 * A full batch: older ones whose goal is met need not wait
+		 * for the tick.  Under a flood this bounds the pending
+		 * callbacks by the worker's pace rather than by the tick's.
+		 */
+		kick |= smr_call_promote(smr, q);
+	}
 	raw_spin_unlock(&q->lock);
 	if (kick)
 		queue_work_on(q->cpu, smr_call_wq, &q->work);
@@ -558,7 +569,7 @@ int smr_call_params_check(void)
  */
 int smr_call_init(void)
 {
-	smr_call_wq = alloc_workqueue("smr_call", WQ_MEM_RECLAIM, 0);
+	smr_call_wq = alloc_workqueue("smr_call", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
 	return smr_call_wq ? 0 : -ENOMEM;
 }
 
