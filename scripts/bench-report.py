@@ -34,7 +34,7 @@ RECORDS = {
               'updates_per_s', 'peak_deferred_objs', 'peak_deferred_bytes',
               'peak_mem_delta_bytes'],
     'mem': ['method', 't_ms', 'deferred_bytes', 'mem_delta_bytes'],
-    'table': ['kind', 'readers', 'update_pct', 'lookups', 'updates',
+    'table': ['kind', 'readers', 'update_pct', 'updates',
               'lookups_per_s'],
     'done': [],
 }
