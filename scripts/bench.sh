@@ -17,8 +17,8 @@
 # Environment (make bench passes its variables of the same names):
 #   BENCH_KERNELS="uml debian"  the kernels, when none is given as argument
 #   BENCH_PARAMS="runs=3 ..."   smr_bench params; they override the
-#                               defaults (uml: loops=200000; debian:
-#                               loops=20000 runs=5 sync_samples=50
+#                               defaults (uml: loops=200000 runs=9;
+#                               debian: loops=100000 runs=9 sync_samples=100
 #                               flood_ms=2000 table_ms=500)
 #   BENCH_QUICK=1               a smoke run with tiny params, written to
 #                               build/bench/ instead of bench/results/
@@ -79,9 +79,11 @@ bench_params() {
 	if [ "$quick" = 1 ]; then
 		defaults=(loops=1000 runs=2 sync_samples=5 flood_ms=200 table_ms=100)
 	elif [ "$1" = uml ]; then
-		defaults=(loops=200000)
+		defaults=(loops=200000 runs=9)
 	else
-		defaults=(loops=20000 runs=5 sync_samples=50 flood_ms=2000
+		# TCG time-slices 4 vCPUs on the host's cores: more and longer
+		# runs, so that the median run is a steady figure.
+		defaults=(loops=100000 runs=9 sync_samples=100 flood_ms=2000
 			table_ms=500)
 	fi
 	for p in "${defaults[@]}"; do

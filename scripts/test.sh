@@ -8,6 +8,9 @@
 #   debian 6.1 build  W=1 build against Debian's 6.1 cloud headers
 #   uml               UML KUnit kernel (cached), W=1 build, two KUnit
 #                     passes, verdict (uml-run.sh, kunit-verdict.sh)
+#   uml bench smoke   smr_bench.ko with tiny params on the non-debug UML
+#                     kernel (cached): it must finish, with no kernel
+#                     report, and its report must render (bench.sh)
 #   debian qemu       Debian's cloud kernel under QEMU (4 CPUs): torture
 #                     with CPU hotplug, then busted (must FAIL)
 #   debug qemu        the x86 debug kernel (KASAN, lockdep, kmemleak;
@@ -81,6 +84,8 @@ stage "uml kernel" ./uml-kernel.sh >/dev/null
 stage "uml build" ./build-modules.sh uml >/dev/null
 stage "uml run" ./uml-run.sh kunit >/dev/null
 kunit_judge "uml kunit" "$SMR_BUILD/uml-kunit.log"
+stage "uml bench smoke" env BENCH_QUICK=1 ./bench.sh uml >/dev/null
+summaries+=("uml bench smoke: PASS (smr_bench done, report in build/bench/)")
 qemu debian torture duration="$torture_s" hotplug_ms=200
 qemu debian busted duration="$busted_s"
 stage "debug kernel" ./x86-kernel.sh debug >/dev/null
