@@ -19,6 +19,7 @@
 #include <linux/irqflags.h>
 #include <linux/percpu-refcount.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
@@ -28,6 +29,7 @@
 #include "smr_bench.h"
 
 static struct smr *read_smr, *read_lazy_smr, *read_sleep_smr;
+/* read_srcu_nmi is set up on every kernel, used where NMI-safe SRCU exists. */
 static struct srcu_struct read_srcu, read_srcu_nmi;
 #ifdef SMR_HAVE_SRCU_LITE
 static struct srcu_struct read_srcu_lite;
@@ -82,6 +84,7 @@ static void read_loop_srcu(unsigned long n)
 	}
 }
 
+#ifdef SMR_HAVE_SRCU_NMISAFE
 static void read_loop_srcu_nmisafe(unsigned long n)
 {
 	int idx;
@@ -91,6 +94,7 @@ static void read_loop_srcu_nmisafe(unsigned long n)
 		srcu_read_unlock_nmisafe(&read_srcu_nmi, idx);
 	}
 }
+#endif
 
 #ifdef SMR_HAVE_SRCU_LITE
 static void read_loop_srcu_lite(unsigned long n)
@@ -139,7 +143,9 @@ static const struct read_op read_ops[] = {
 	{ "smr_sleepable", read_loop_smr_sleepable },
 	{ "rcu", read_loop_rcu },
 	{ "srcu", read_loop_srcu },
+#ifdef SMR_HAVE_SRCU_NMISAFE
 	{ "srcu_nmisafe", read_loop_srcu_nmisafe },
+#endif
 #ifdef SMR_HAVE_SRCU_LITE
 	{ "srcu_lite", read_loop_srcu_lite },
 #endif
