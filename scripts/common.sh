@@ -32,6 +32,20 @@ kernel_source() {
 	echo "$dir"
 }
 
+# check_config <fragment> <.config>: refuse a kernel config where a
+# requested option did not survive olddefconfig: the fragment's
+# "CONFIG_X=v" lines must be there verbatim, its "# CONFIG_X is not set"
+# ones must not be set.
+check_config() {
+	local fragment=$1 dotconfig=$2 opt
+	while IFS= read -r opt; do
+		grep -qx "$opt" "$dotconfig" || die "config option lost: $opt"
+	done < <(grep '^CONFIG_' "$fragment")
+	while IFS= read -r opt; do
+		! grep -q "^$opt=" "$dotconfig" || die "config option set: $opt"
+	done < <(sed -n 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1/p' "$fragment")
+}
+
 # Build directory for a kernel: keyed by source version and config hash.
 kernel_build_dir() {
 	local name=$1 config=$2 hash

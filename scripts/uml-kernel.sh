@@ -37,13 +37,7 @@ grep -v '^#' "$config" > "$out/.config" || true
 grep -E '^# CONFIG_[A-Za-z0-9_]+ is not set$' "$config" >> "$out/.config" || true
 make -s -C "$src" O="$out" ARCH=um olddefconfig >&2
 
-# Refuse a config where a requested option did not survive olddefconfig.
-while IFS= read -r opt; do
-	grep -qx "$opt" "$out/.config" || die "config option lost: $opt"
-done < <(grep '^CONFIG_' "$config")
-while IFS= read -r opt; do
-	! grep -q "^$opt=" "$out/.config" || die "config option set: $opt"
-done < <(sed -n 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1/p' "$config")
+check_config "$config" "$out/.config"
 
 make -s -C "$src" O="$out" ARCH=um -j"$SMR_JOBS" all >&2
 touch "$out/.smr-built"

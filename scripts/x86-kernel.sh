@@ -21,25 +21,12 @@ if [ -f "$out/.smr-built" ]; then
 	exit 0
 fi
 
-# Refuse a config where a requested option did not survive olddefconfig:
-# "CONFIG_X=v" lines must be there verbatim, "# CONFIG_X is not set" ones
-# must not be set.
-check_config() {
-	local opt
-	while IFS= read -r opt; do
-		grep -qx "$opt" "$out/.config" || die "config option lost: $opt"
-	done < <(grep '^CONFIG_' "$config")
-	while IFS= read -r opt; do
-		! grep -q "^$opt=" "$out/.config" || die "config option set: $opt"
-	done < <(sed -n 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1/p' "$config")
-}
-
 log "building x86_64 $variant kernel in $out (one-off, about 10 min on two cores)"
 t=$SECONDS
 mkdir -p "$out"
 cp "$config" "$out/.config"
 make -s -C "$src" O="$out" ARCH=x86_64 olddefconfig >&2
-check_config
+check_config "$config" "$out/.config"
 make -s -C "$src" O="$out" ARCH=x86_64 -j"$SMR_JOBS" all >&2
 touch "$out/.smr-built"
 log "x86_64 $variant kernel built in $((SECONDS - t))s"
