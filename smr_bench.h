@@ -73,6 +73,7 @@ static inline u64 bench_ns_frac(u64 ps)
 }
 
 void bench_sort_u64(u64 *v, unsigned int n);
+u64 bench_time_loop(void (*loop)(unsigned long n), unsigned long n);
 
 /* The parts: 0 or a negative errno. */
 int bench_read(void);

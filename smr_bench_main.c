@@ -16,11 +16,13 @@
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
+#include <linux/irqflags.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/preempt.h>
 #include <linux/sort.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <linux/utsname.h>
 #include <linux/vmalloc.h>
 
@@ -127,6 +129,26 @@ static int bench_cmp_u64(const void *a, const void *b)
 void bench_sort_u64(u64 *v, unsigned int n)
 {
 	sort(v, n, sizeof(*v), bench_cmp_u64, NULL);
+}
+
+/**
+ * bench_time_loop() - time one call of @loop with interrupts off
+ * @loop: runs its body @n times
+ * @n: iterations
+ *
+ * Return: picoseconds per iteration.
+ */
+u64 bench_time_loop(void (*loop)(unsigned long n), unsigned long n)
+{
+	unsigned long flags;
+	u64 t0, t1;
+
+	local_irq_save(flags);
+	t0 = ktime_get_ns();
+	loop(n);
+	t1 = ktime_get_ns();
+	local_irq_restore(flags);
+	return div_u64((t1 - t0) * 1000, n);
 }
 
 /* The @id-th online CPU, wrapping around. */

@@ -16,14 +16,12 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/irqflags.h>
 #include <linux/percpu-refcount.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
-#include <linux/timekeeping.h>
 
 #include "smr.h"
 #include "smr_bench.h"
@@ -166,20 +164,13 @@ struct read_run {
 static int read_thread(unsigned int id, void *arg)
 {
 	struct read_run *r = arg;
-	unsigned long flags;
 	unsigned int run;
-	u64 t0, t1;
 
 	r->op->loop(bench_loops / 10 + 1);	/* warm-up */
 	for (run = 0; run < bench_runs; run++) {
 		bench_thread_barrier(&r->barrier, r->nreaders, run + 1);
-		local_irq_save(flags);
-		t0 = ktime_get_ns();
-		r->op->loop(bench_loops);
-		t1 = ktime_get_ns();
-		local_irq_restore(flags);
 		r->ps[run * r->nreaders + id] =
-			div_u64((t1 - t0) * 1000, bench_loops);
+			bench_time_loop(r->op->loop, bench_loops);
 		cond_resched();
 	}
 	return 0;

@@ -23,7 +23,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/delay.h>
-#include <linux/irqflags.h>
 #include <linux/math64.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -72,21 +71,15 @@ static const struct writer_op writer_ops[] = {
 
 static void writer_measure(const struct writer_op *op, u64 *ps)
 {
-	unsigned long flags;
-	u64 t0, t1, median;
 	unsigned int run;
+	u64 median;
 
 	/* A goal that is met: every poll below is satisfied. */
 	writer_goal = smr_advance(sync_smr);
 	smr_wait(sync_smr, writer_goal);
 	op->loop(bench_loops / 10 + 1);		/* warm-up */
 	for (run = 0; run < bench_runs; run++) {
-		local_irq_save(flags);
-		t0 = ktime_get_ns();
-		op->loop(bench_loops);
-		t1 = ktime_get_ns();
-		local_irq_restore(flags);
-		ps[run] = div_u64((t1 - t0) * 1000, bench_loops);
+		ps[run] = bench_time_loop(op->loop, bench_loops);
 		cond_resched();
 	}
 	bench_sort_u64(ps, bench_runs);
