@@ -604,6 +604,40 @@ bool smr_poll(struct smr *smr, unsigned long goal)
 EXPORT_SYMBOL_GPL(smr_poll);
 
 /**
+ * smr_wait_goal() - smr_wait() that says whether the goal was met
+ * @smr: the domain
+ * @goal: the goal
+ *
+ * Return: true once smr_poll(@smr, @goal) is true; false when the goal is
+ * held by a section that cannot leave while the caller waits (its own, or
+ * one it interrupted): the caller must then keep the memory.
+ */
+bool smr_wait_goal(struct smr *smr, unsigned long goal)
+{
+	bool self_blocked, met;
+
+	if (WARN_ONCE(smr_entered(smr), "smr: %s: wait inside a section\n",
+		      smr->name))
+		smr_misuse(smr);
+	smr_stat_inc(smr, SMR_STAT_WAIT);
+	if ((smr->flags & SMR_SLEEPABLE) && !smr_entered(smr))
+		return smr_synchronize_goal(smr, goal);
+	trace_smr_wait_start(smr->name, goal);
+	while (!(met = __smr_poll(smr, goal, true, &self_blocked))) {
+		if (self_blocked) {
+			if (!smr_entered(smr) &&
+			    WARN_ONCE(1, "smr: %s: wait in an interrupt held by the section it interrupted\n",
+				      smr->name))
+				smr_misuse(smr);
+			break;
+		}
+		cpu_relax();
+	}
+	trace_smr_wait_end(smr->name, goal);
+	return met;
+}
+
+/**
  * smr_wait() - spin until every reader has observed @goal
  * @smr: the domain
  * @goal: a goal from smr_advance() or smr_deferred_advance()
@@ -624,30 +658,9 @@ EXPORT_SYMBOL_GPL(smr_poll);
  */
 void smr_wait(struct smr *smr, unsigned long goal)
 {
-	bool self_blocked;
-
 	if (WARN_ON_ONCE(!smr))
 		return;
-	if (WARN_ONCE(smr_entered(smr), "smr: %s: wait inside a section\n",
-		      smr->name))
-		smr_misuse(smr);
-	smr_stat_inc(smr, SMR_STAT_WAIT);
-	if ((smr->flags & SMR_SLEEPABLE) && !smr_entered(smr)) {
-		smr_synchronize_goal(smr, goal);
-		return;
-	}
-	trace_smr_wait_start(smr->name, goal);
-	while (!__smr_poll(smr, goal, true, &self_blocked)) {
-		if (self_blocked) {
-			if (!smr_entered(smr) &&
-			    WARN_ONCE(1, "smr: %s: wait in an interrupt held by the section it interrupted\n",
-				      smr->name))
-				smr_misuse(smr);
-			break;
-		}
-		cpu_relax();
-	}
-	trace_smr_wait_end(smr->name, goal);
+	smr_wait_goal(smr, goal);
 }
 EXPORT_SYMBOL_GPL(smr_wait);
 
@@ -657,16 +670,18 @@ EXPORT_SYMBOL_GPL(smr_wait);
  * @goal: the goal
  *
  * Context: task context, may sleep; not inside a section of @smr.
+ * Return: true once the goal is met; false when the caller's own
+ * sleepable section holds it (a bug, warned): keep the memory then.
  */
-void smr_synchronize_goal(struct smr *smr, unsigned long goal)
+bool smr_synchronize_goal(struct smr *smr, unsigned long goal)
 {
 	/* Lazy clocks need ticks: sleep for them rather than spin. */
-	bool spin = !(smr->flags & SMR_LAZY), self_blocked;
+	bool spin = !(smr->flags & SMR_LAZY), self_blocked, met;
 
 	might_sleep();
 	trace_smr_wait_start(smr->name, goal);
 	/* Sleepable readers are waited for by sleeping between polls. */
-	while (!__smr_poll(smr, goal, spin, &self_blocked)) {
+	while (!(met = __smr_poll(smr, goal, spin, &self_blocked))) {
 		if (self_blocked) {
 			WARN_ONCE(1, "smr: %s: waiting inside own sleepable section\n",
 				  smr->name);
@@ -676,6 +691,26 @@ void smr_synchronize_goal(struct smr *smr, unsigned long goal)
 		schedule_timeout_uninterruptible(1);
 	}
 	trace_smr_wait_end(smr->name, goal);
+	return met;
+}
+
+/**
+ * smr_poll_aged() - smr_poll() for a goal that has had time to age
+ * @smr: the domain
+ * @goal: a goal taken at least one tick ago
+ *
+ * On SMR_DEFERRED domains nobody may ever commit a goal handed out by a
+ * deferred smr_advance(); callers that hold such a goal past a tick
+ * (callback batches, smr_cache batches) commit it here before polling,
+ * so that a quiet domain still makes progress.  Never blocks.
+ *
+ * Return: as smr_poll().
+ */
+bool smr_poll_aged(struct smr *smr, unsigned long goal)
+{
+	if ((smr->flags & SMR_DEFERRED) && smr_seq_valid(goal))
+		smr_commit(smr, goal);
+	return __smr_poll(smr, goal, false, NULL);
 }
 
 /**

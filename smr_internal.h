@@ -51,7 +51,14 @@ struct smr_scan {
 
 /* smr_core.c */
 void smr_stat_inc(struct smr *smr, enum smr_stat stat);
-void smr_synchronize_goal(struct smr *smr, unsigned long goal);
+/*
+ * Internal waits say whether the goal was met: false means a section the
+ * caller cannot wait for (its own, one it interrupted, its own sleepable
+ * tracker) still holds it, and the caller must keep the memory.
+ */
+bool smr_synchronize_goal(struct smr *smr, unsigned long goal);
+bool smr_wait_goal(struct smr *smr, unsigned long goal);
+bool smr_poll_aged(struct smr *smr, unsigned long goal);
 
 /* smr_call.c */
 int smr_call_init(void);

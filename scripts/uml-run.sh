@@ -30,14 +30,14 @@ case ${1:-} in kunit | demo | bench) mode=$1; shift ;; esac
 # test run do not share /init).
 target=uml
 flavour=kunit
-root=$SMR_CACHE/uml-root
+root=$SMR_BUILD/uml-root
 mem=256M
 modules=(smr.ko smr_demo.ko)
 limit=300
 if [ "$mode" = bench ]; then
 	target="uml-bench"
 	flavour=bench
-	root=$SMR_CACHE/uml-bench-root
+	root=$SMR_BUILD/uml-bench-root
 	mem=1G
 	modules=(smr.ko smr_bench.ko)
 	bench_wait=${SMR_BENCH_WAIT:-600}
