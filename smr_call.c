@@ -279,6 +279,8 @@ void smr_call(struct smr *smr, struct smr_node *node, size_t size,
 	raw_spin_unlock(&q->lock);
 	if (kick)
 		queue_work_on(q->cpu, smr_call_wq, &q->work);
+	/* Promoted even if this CPU goes idle or tickless next. */
+	smr_tick_kick();
 	local_irq_restore(flags);
 }
 EXPORT_SYMBOL_GPL(smr_call);
@@ -306,6 +308,22 @@ void smr_call_tick(struct smr *smr)
 	raw_spin_unlock_irqrestore(&q->lock, flags);
 	if (kick)
 		queue_work_on(q->cpu, smr_call_wq, &q->work);
+}
+
+/**
+ * smr_call_busy() - does this CPU's queue hold callbacks not yet promoted?
+ * @smr: the domain
+ *
+ * Return: true while the tick must keep looking at this CPU's queue, even
+ * if the CPU goes idle (smr_tick.c then keeps a non-deferrable tick).
+ *
+ * Context: the smr tick (softirq) on the CPU that owns the queue.
+ */
+bool smr_call_busy(struct smr *smr)
+{
+	struct smr_call_pcpu *q = this_cpu_ptr(smr->calls);
+
+	return READ_ONCE(q->cur.cnt) || READ_ONCE(q->wait_nr);
 }
 
 /*

@@ -94,14 +94,6 @@ module_param(wrap_test, bool, 0444);
 MODULE_PARM_DESC(wrap_test,
 		 "Start clocks just before the wrap with a huge step (testing)");
 
-static unsigned int tick_ms = 4;
-module_param(tick_ms, uint, 0444);
-MODULE_PARM_DESC(tick_ms, "Period of the per-cpu smr tick in ms (1-1000)");
-
-static unsigned int stall_ms = 3000;
-module_param(stall_ms, uint, 0444);
-MODULE_PARM_DESC(stall_ms, "Warn about a reader holding the clock back this long (0: never; 100-600000)");
-
 #define SMR_LAZY_GRACE		2	/* clock steps between a lazy goal and now */
 #define SMR_DEFERRED_DEFAULT	8	/* SMR_DEFERRED without an explicit limit */
 #define SMR_FLAGS_VALID		(SMR_LAZY | SMR_DEFERRED | SMR_SLEEPABLE | \
@@ -109,14 +101,7 @@ MODULE_PARM_DESC(stall_ms, "Warn about a reader holding the clock back this long
 
 struct smr_clock_params smr_clock_params __read_mostly;
 
-static unsigned long smr_tick_period __read_mostly;	/* jiffies */
-static unsigned long smr_stall_jiffies __read_mostly;	/* 0: no warnings */
-static enum cpuhp_state smr_cpuhp_state;
 static struct workqueue_struct *smr_wq;
-
-/* Every live domain, for the tick; RCU-protected for smr_tick_fn(). */
-static LIST_HEAD(smr_domains);
-static DEFINE_MUTEX(smr_domains_lock);
 
 /*
  * Layout.  smr_enter() and smr_leave() touch one line of struct smr_pcpu,
@@ -742,71 +727,24 @@ void smr_synchronize(struct smr *smr)
 }
 EXPORT_SYMBOL_GPL(smr_synchronize);
 
-/* ---- Per-cpu tick ----------------------------------------------------- */
+/* ---- Tick and hotplug hooks (called by smr_tick.c) ------------------ */
 
 /**
- * struct smr_tick - the per-cpu timer standing in for the scheduler tick
- * @timer: pinned, deferrable: it never wakes an idle CPU.
- * @armed: cleared before the timer is stopped so that it does not re-arm.
+ * smr_clock_tick() - the clock's share of the per-cpu tick
+ * @smr: the domain
+ *
+ * Lazy domains: step the clock with time and let the read hand follow,
+ * so that the wrap guard never stops the clock.
+ *
+ * Context: the smr tick (softirq).
  */
-struct smr_tick {
-	struct timer_list timer;
-	bool armed;
-};
-
-static DEFINE_PER_CPU(struct smr_tick, smr_ticks);
-
-/* Time each held slot of this CPU; warn once when one holds on too long. */
-static void smr_stall_check_slot(struct smr *smr, struct smr_pcpu *pcpu,
-				 unsigned int ctx, unsigned long wr)
-{
-	unsigned long seq = READ_ONCE(pcpu->rd_seq[ctx]);
-
-	if (seq == SMR_SEQ_INVALID || !SMR_SEQ_LT(seq, wr)) {
-		pcpu->stall_seq[ctx] = SMR_SEQ_INVALID;
-		return;
-	}
-	if (seq != pcpu->stall_seq[ctx]) {
-		pcpu->stall_seq[ctx] = seq;
-		pcpu->stall_since[ctx] = jiffies;
-		pcpu->stall_warned[ctx] = false;
-		return;
-	}
-	if (pcpu->stall_warned[ctx] ||
-	    time_before(jiffies, pcpu->stall_since[ctx] + smr_stall_jiffies))
-		return;
-	pcpu->stall_warned[ctx] = true;
-	smr_stat_inc(smr, SMR_STAT_STALL);
-	trace_smr_stall(smr->name, smp_processor_id(), 0, seq,
-			jiffies_to_msecs(jiffies - pcpu->stall_since[ctx]));
-	pr_warn("%s: stall: CPU %d reader (context level %u) has held sequence %#lx for %u ms; wr_seq %#lx\n",
-		smr->name, smp_processor_id(), ctx, seq,
-		jiffies_to_msecs(jiffies - pcpu->stall_since[ctx]), wr);
-}
-
-static void smr_stall_check(struct smr *smr)
-{
-	struct smr_pcpu *pcpu = this_cpu_ptr(smr->pcpu);
-	unsigned long wr = atomic_long_read(&smr->clock.wr_seq);
-	unsigned int ctx;
-
-	if (!smr_stall_jiffies)
-		return;
-	for (ctx = 0; ctx < SMR_CTX_NR; ctx++)
-		smr_stall_check_slot(smr, pcpu, ctx, wr);
-	smr_sleepers_stall_check(smr, pcpu, smr_stall_jiffies);
-}
-
-static void smr_tick_domain(struct smr *smr)
+void smr_clock_tick(struct smr *smr)
 {
 	unsigned long rd, wr;
 
-	smr_call_tick(smr);
-	smr_stall_check(smr);
 	if (!(smr->flags & SMR_LAZY))
 		return;
 	smr_lazy_tick(smr);
-	/* Let the read hand follow, so the wrap guard never stops the clock. */
 	rd = atomic_long_read_acquire(&smr->clock.rd_seq);
 	wr = atomic_long_read_acquire(&smr->clock.wr_seq);
 	if (rd != wr) {
@@ -817,68 +755,27 @@ static void smr_tick_domain(struct smr *smr)
 	}
 }
 
-static void smr_tick_fn(struct timer_list *t)
+/**
+ * smr_clock_cpu_offline() - @cpu is going away: its slots must be idle
+ * @smr: the domain
+ * @cpu: the dying CPU
+ *
+ * Runs on the dying CPU in the hotplug thread: no section of this CPU can
+ * be open, so its slots are idle and stay idle while the CPU is offline.
+ * Make sure of it rather than assume it.
+ */
+void smr_clock_cpu_offline(struct smr *smr, int cpu)
 {
-	struct smr_tick *tick = from_timer(tick, t, timer);
-	struct smr *smr;
-
-	/* L1: publish this CPU's lazy reader slots; pairs with S2. */
-	smp_mb();
-	rcu_read_lock();
-	list_for_each_entry_rcu(smr, &smr_domains, node)
-		smr_tick_domain(smr);
-	rcu_read_unlock();
-
-	if (READ_ONCE(tick->armed))
-		mod_timer(t, jiffies + smr_tick_period);
-}
-
-static int smr_cpu_online(unsigned int cpu)
-{
-	struct smr_tick *tick = per_cpu_ptr(&smr_ticks, cpu);
-	struct smr *smr;
-
-	timer_setup(&tick->timer, smr_tick_fn, TIMER_PINNED | TIMER_DEFERRABLE);
-	WRITE_ONCE(tick->armed, true);
-	tick->timer.expires = jiffies + smr_tick_period;
-	add_timer_on(&tick->timer, cpu);
-
-	mutex_lock(&smr_domains_lock);
-	list_for_each_entry(smr, &smr_domains, node)
-		smr_call_cpu_online(smr, cpu);
-	mutex_unlock(&smr_domains_lock);
-	return 0;
-}
-
-static int smr_cpu_offline(unsigned int cpu)
-{
-	struct smr_tick *tick = per_cpu_ptr(&smr_ticks, cpu);
-	struct smr *smr;
+	struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
 	unsigned int ctx;
 
-	WRITE_ONCE(tick->armed, false);
-	timer_delete_sync(&tick->timer);
-
-	/*
-	 * Runs on the dying CPU in the hotplug thread: no section of this
-	 * CPU can be open, so its slots are idle and stay idle while the CPU
-	 * is offline.  Make sure of it rather than assume it.
-	 */
-	mutex_lock(&smr_domains_lock);
-	list_for_each_entry(smr, &smr_domains, node) {
-		struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
-
-		smr_call_cpu_offline(smr, cpu);
-		for (ctx = 0; ctx < SMR_CTX_NR; ctx++) {
-			if (WARN_ON_ONCE(READ_ONCE(pcpu->rd_seq[ctx]) !=
-					 SMR_SEQ_INVALID))
-				/* R2 on behalf of the lost reader; pairs with S3. */
-				smp_store_release(&pcpu->rd_seq[ctx],
-						  SMR_SEQ_INVALID);
-		}
+	for (ctx = 0; ctx < SMR_CTX_NR; ctx++) {
+		if (WARN_ONCE(READ_ONCE(pcpu->rd_seq[ctx]) != SMR_SEQ_INVALID,
+			      "smr: %s: CPU %d goes offline inside a section\n",
+			      smr->name, cpu))
+			/* R2 on behalf of the lost reader; pairs with S3. */
+			smp_store_release(&pcpu->rd_seq[ctx], SMR_SEQ_INVALID);
 	}
-	mutex_unlock(&smr_domains_lock);
-	return 0;
 }
 
 /* ---- Domains ---------------------------------------------------------- */
@@ -946,12 +843,8 @@ static void smr_domain_destroy(struct smr *smr)
  */
 static void smr_domain_release(struct smr *smr)
 {
-	mutex_lock(&smr_domains_lock);
-	list_del_rcu(&smr->node);
-	mutex_unlock(&smr_domains_lock);
+	smr_tick_unregister(smr);
 	smr_debugfs_remove(smr);
-	/* smr_tick_fn() may still be looking at the domain. */
-	synchronize_rcu();
 
 	smr_call_domain_exit(smr);
 	while (smr_readers_inside(smr))
@@ -1015,9 +908,7 @@ struct smr *smr_domain_create(unsigned long flags, const char *name)
 		smr_domain_destroy(smr);
 		return NULL;
 	}
-	mutex_lock(&smr_domains_lock);
-	list_add_tail_rcu(&smr->node, &smr_domains);
-	mutex_unlock(&smr_domains_lock);
+	smr_tick_register(smr);
 	cpus_read_unlock();
 	smr_debugfs_add(smr);
 	return smr;
@@ -1055,26 +946,11 @@ EXPORT_SYMBOL_GPL(smr_domain_free);
 
 /* ---- Module ----------------------------------------------------------- */
 
-static int __init smr_params_check(void)
-{
-	if (tick_ms < 1 || tick_ms > 1000) {
-		pr_err("tick_ms=%u is out of range (1-1000)\n", tick_ms);
-		return -EINVAL;
-	}
-	smr_tick_period = max(msecs_to_jiffies(tick_ms), 1UL);
-	if (stall_ms && (stall_ms < 100 || stall_ms > 600000)) {
-		pr_err("stall_ms=%u is out of range (0, or 100-600000)\n", stall_ms);
-		return -EINVAL;
-	}
-	smr_stall_jiffies = msecs_to_jiffies(stall_ms);
-	return 0;
-}
-
 static int __init smr_init(void)
 {
 	int ret;
 
-	ret = smr_params_check() ?: smr_call_params_check();
+	ret = smr_tick_params_check() ?: smr_call_params_check();
 	if (ret)
 		return ret;
 	smr_clock_params_init(wrap_test);
@@ -1089,28 +965,23 @@ static int __init smr_init(void)
 	}
 	smr_debugfs_init();
 
-	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "smr:tick",
-				smr_cpu_online, smr_cpu_offline);
+	ret = smr_tick_init();
 	if (ret < 0) {
 		smr_debugfs_exit();
 		smr_call_exit();
 		destroy_workqueue(smr_wq);
 		return ret;
 	}
-	smr_cpuhp_state = ret;
-	pr_info("loaded: tick %u ms%s\n", tick_ms,
-		wrap_test ? ", wrap test clock" : "");
+	pr_info("loaded%s\n", wrap_test ? ": wrap test clock" : "");
 	return 0;
 }
 
 static void __exit smr_exit(void)
 {
-	cpuhp_remove_state(smr_cpuhp_state);
 	/* Domains freed while readers were inside finish here. */
 	destroy_workqueue(smr_wq);
+	smr_tick_exit();
 	smr_call_exit();
-	WARN(!list_empty(&smr_domains),
-	     "smr: unloading with domains still registered\n");
 	smr_debugfs_exit();
 }
 

@@ -49,8 +49,40 @@ struct smr_scan {
 	bool self_blocked;
 };
 
+/**
+ * struct smr_service - what one part of smr.ko does on the tick and hotplug
+ * @name: for messages.
+ * @tick: run on each CPU's smr tick for each domain (softirq, that CPU).
+ * @busy: after @tick: this CPU has work that must not wait for the CPU to
+ *	leave idle, so a non-deferrable tick keeps running (smr_tick.c).
+ * @cpu_online: @cpu came online (hotplug thread, before its first tick).
+ * @cpu_offline: @cpu is going (on @cpu, after its last tick).
+ *
+ * The services are listed in smr_tick.c; any hook may be NULL.
+ */
+struct smr_service {
+	const char *name;
+	void (*tick)(struct smr *smr);
+	bool (*busy)(struct smr *smr);
+	void (*cpu_online)(struct smr *smr, int cpu);
+	void (*cpu_offline)(struct smr *smr, int cpu);
+};
+
+/* smr_tick.c */
+extern unsigned long smr_stall_jiffies;
+int smr_tick_params_check(void);
+int smr_tick_init(void);
+void smr_tick_exit(void);
+void smr_tick_register(struct smr *smr);
+void smr_tick_unregister(struct smr *smr);
+void smr_tick_kick(void);
+void smr_stall_report_remote(struct smr *smr, int cpu, unsigned int ctx,
+			     unsigned long seq);
+
 /* smr_core.c */
 void smr_stat_inc(struct smr *smr, enum smr_stat stat);
+void smr_clock_tick(struct smr *smr);
+void smr_clock_cpu_offline(struct smr *smr, int cpu);
 /*
  * Internal waits say whether the goal was met: false means a section the
  * caller cannot wait for (its own, one it interrupted, its own sleepable
@@ -67,6 +99,7 @@ int smr_call_params_check(void);
 int smr_call_domain_init(struct smr *smr);
 void smr_call_domain_exit(struct smr *smr);
 void smr_call_tick(struct smr *smr);
+bool smr_call_busy(struct smr *smr);
 void smr_call_cpu_online(struct smr *smr, int cpu);
 void smr_call_cpu_offline(struct smr *smr, int cpu);
 
@@ -102,8 +135,7 @@ static inline unsigned long smr_scan_clamp(struct smr_scan *st,
 
 bool smr_sleepers_present(struct smr_pcpu *pcpu);
 void smr_sleepers_scan(struct smr_pcpu *pcpu, struct smr_scan *st);
-void smr_sleepers_stall_check(struct smr *smr, struct smr_pcpu *pcpu,
-			      unsigned long limit);
+void smr_sleepers_tick(struct smr *smr);
 
 /* smr_debugfs.c */
 void smr_debugfs_init(void);

@@ -150,20 +150,22 @@ void smr_sleepers_scan(struct smr_pcpu *pcpu, struct smr_scan *st)
 }
 
 /**
- * smr_sleepers_stall_check() - warn about sleepable readers holding on
+ * smr_sleepers_tick() - warn about sleepable readers holding on
  * @smr: the domain
- * @pcpu: this CPU's state (the tick's CPU)
- * @limit: jiffies a reader may hold the clock back before a warning
  *
- * Each tracker warns at most once.  Called from the smr tick.
+ * The sleepable service's tick: each tracker of this CPU's list that has
+ * held the clock back for stall_ms warns, at most once.
+ *
+ * Context: the smr tick (softirq).
  */
-void smr_sleepers_stall_check(struct smr *smr, struct smr_pcpu *pcpu,
-			      unsigned long limit)
+void smr_sleepers_tick(struct smr *smr)
 {
 	unsigned long wr = atomic_long_read(&smr->clock.wr_seq), flags;
+	unsigned long limit = smr_stall_jiffies;
+	struct smr_pcpu *pcpu = this_cpu_ptr(smr->pcpu);
 	struct smr_tracker *t;
 
-	if (!smr_sleepers_present(pcpu))
+	if (!limit || !smr_sleepers_present(pcpu))
 		return;
 	raw_spin_lock_irqsave(&pcpu->sleepers_lock, flags);
 	list_for_each_entry(t, &pcpu->sleepers, node) {

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The per-cpu smr tick, CPU hotplug and stall warnings.
+ *
+ * Each online CPU runs a pinned timer every tick_ms that stands in for the
+ * scheduler tick: for every live domain it runs the tick hook of each
+ * service below (the lazy clock, callback batches, sleepable readers) and
+ * times the reader slots of its own CPU for stall warnings.  The services
+ * are listed once, in smr_services[]; this file calls nothing else of
+ * theirs.
+ *
+ * Two timers per CPU.  The deferrable one never wakes an idle CPU, which
+ * is right while nothing is pending: an idle CPU holds no reader.  But a
+ * CPU that queued callbacks and then went idle, or runs tickless
+ * (nohz_full), would never promote them.  So a service that has work on a
+ * CPU says so (smr_tick_kick() when work is queued, the busy hook after
+ * each tick), and while it does, a second, non-deferrable timer runs the
+ * same tick on that CPU.  It stops re-arming as soon as no service is
+ * busy there, so quiet CPUs stay quiet.
+ *
+ * Nothing here is needed for safety: the tick only makes things happen
+ * sooner.  Every expiry decision rests on the clock (smr_core.c), never on
+ * whether a tick ran.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/jiffies.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/smp.h>
+#include <linux/rculist.h>
+#include <linux/sched.h>
+#include <linux/timer.h>
+
+#include "smr_internal.h"
+#include "smr_trace.h"
+
+static unsigned int tick_ms = 4;
+module_param(tick_ms, uint, 0444);
+MODULE_PARM_DESC(tick_ms, "Period of the per-cpu smr tick in ms (1-1000)");
+
+static unsigned int stall_ms = 3000;
+module_param(stall_ms, uint, 0444);
+MODULE_PARM_DESC(stall_ms, "Warn about a reader holding the clock back this long (0: never; 100-600000)");
+
+static unsigned long smr_tick_period __read_mostly;	/* jiffies */
+unsigned long smr_stall_jiffies __read_mostly;		/* 0: no warnings */
+static enum cpuhp_state smr_cpuhp_state;
+
+/* What each service does on the tick and on hotplug; NULL: nothing. */
+static const struct smr_service smr_services[] = {
+	{
+		.name = "clock",
+		.tick = smr_clock_tick,
+		.cpu_offline = smr_clock_cpu_offline,
+	}, {
+		.name = "call",
+		.tick = smr_call_tick,
+		.busy = smr_call_busy,
+		.cpu_online = smr_call_cpu_online,
+		.cpu_offline = smr_call_cpu_offline,
+	}, {
+		.name = "sleepable",
+		.tick = smr_sleepers_tick,
+	},
+};
+
+/* Every live domain, for the tick; RCU-protected for smr_tick_fn(). */
+static LIST_HEAD(smr_domains);
+static DEFINE_MUTEX(smr_domains_lock);
+
+/**
+ * struct smr_tick - the per-cpu timers standing in for the scheduler tick
+ * @timer: pinned, deferrable: it never wakes an idle CPU.
+ * @busy: pinned, not deferrable: armed only while a service has work here.
+ * @armed: cleared before the timers are stopped so that they do not re-arm.
+ */
+struct smr_tick {
+	struct timer_list timer;
+	struct timer_list busy;
+	bool armed;
+};
+
+static DEFINE_PER_CPU(struct smr_tick, smr_ticks);
+
+/**
+ * smr_tick_kick() - this CPU has work for the tick: keep it ticking
+ *
+ * Arms this CPU's non-deferrable tick unless it is armed already, so that
+ * the work is looked at even if the CPU goes idle or tickless next.
+ *
+ * Context: any context except NMI, with preemption or interrupts disabled
+ * (the caller's work is on this CPU's queue).
+ */
+void smr_tick_kick(void)
+{
+	struct smr_tick *tick = this_cpu_ptr(&smr_ticks);
+
+	if (READ_ONCE(tick->armed) && !timer_pending(&tick->busy))
+		mod_timer(&tick->busy, jiffies + smr_tick_period);
+}
+
+/* Time each held slot of this CPU; warn once when one holds on too long. */
+static void smr_stall_check_slot(struct smr *smr, struct smr_pcpu *pcpu,
+				 unsigned int ctx, unsigned long wr)
+{
+	unsigned long seq = READ_ONCE(pcpu->rd_seq[ctx]);
+
+	if (seq == SMR_SEQ_INVALID || !SMR_SEQ_LT(seq, wr)) {
+		pcpu->stall_seq[ctx] = SMR_SEQ_INVALID;
+		return;
+	}
+	if (seq != pcpu->stall_seq[ctx]) {
+		pcpu->stall_seq[ctx] = seq;
+		pcpu->stall_since[ctx] = jiffies;
+		pcpu->stall_warned[ctx] = false;
+		return;
+	}
+	if (pcpu->stall_warned[ctx] ||
+	    time_before(jiffies, pcpu->stall_since[ctx] + smr_stall_jiffies))
+		return;
+	pcpu->stall_warned[ctx] = true;
+	smr_stat_inc(smr, SMR_STAT_STALL);
+	trace_smr_stall(smr->name, smp_processor_id(), 0, seq,
+			jiffies_to_msecs(jiffies - pcpu->stall_since[ctx]));
+	pr_warn("%s: stall: CPU %d reader %s/%d (context level %u) has held sequence %#lx for %u ms; wr_seq %#lx\n",
+		smr->name, smp_processor_id(), current->comm,
+		task_pid_nr(current), ctx, seq,
+		jiffies_to_msecs(jiffies - pcpu->stall_since[ctx]), wr);
+	dump_stack();
+}
+
+static void smr_stall_check(struct smr *smr)
+{
+	struct smr_pcpu *pcpu = this_cpu_ptr(smr->pcpu);
+	unsigned long wr = atomic_long_read(&smr->clock.wr_seq);
+	unsigned int ctx;
+
+	if (!smr_stall_jiffies)
+		return;
+	for (ctx = 0; ctx < SMR_CTX_NR; ctx++)
+		smr_stall_check_slot(smr, pcpu, ctx, wr);
+}
+
+/* One remote report at a time: its csd is in use until the IPI ran. */
+static call_single_data_t smr_stall_csd;
+static atomic_t smr_stall_csd_busy = ATOMIC_INIT(0);
+
+/* Runs on the stalled CPU, from the IPI: says who is there and where. */
+static void smr_stall_backtrace_fn(void *info)
+{
+	struct smr *smr = info;
+
+	pr_warn("%s: stall: CPU %d is running %s/%d; its backtrace:\n",
+		smr->name, smp_processor_id(), current->comm,
+		task_pid_nr(current));
+	dump_stack();
+	atomic_set_release(&smr_stall_csd_busy, 0);
+}
+
+/**
+ * smr_stall_report_remote() - a poller found a slot of @cpu holding on
+ * @smr: the domain
+ * @cpu: the CPU whose slot holds the goal back
+ * @ctx: the slot's context level
+ * @seq: the sequence it holds
+ *
+ * A CPU that runs with interrupts off, or without ticks, never reports
+ * its own stalled reader; its pollers do.  The slot's timing state is the
+ * one its own tick keeps (whichever sees a new sequence first starts the
+ * clock; a race between the two only delays a warning).  The warning is
+ * followed by a report from @cpu itself, sent by IPI, naming the task
+ * there and its backtrace (as soon as @cpu takes interrupts again, when
+ * the reader has them off).
+ *
+ * Context: a poll, preemption disabled.
+ */
+void smr_stall_report_remote(struct smr *smr, int cpu, unsigned int ctx,
+			     unsigned long seq)
+{
+	struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
+	unsigned long since;
+
+	if (!smr_stall_jiffies || cpu == smp_processor_id())
+		return;
+	if (READ_ONCE(pcpu->stall_seq[ctx]) != seq) {
+		WRITE_ONCE(pcpu->stall_since[ctx], jiffies);
+		WRITE_ONCE(pcpu->stall_warned[ctx], false);
+		WRITE_ONCE(pcpu->stall_seq[ctx], seq);
+		return;
+	}
+	since = READ_ONCE(pcpu->stall_since[ctx]);
+	if (READ_ONCE(pcpu->stall_warned[ctx]) ||
+	    time_before(jiffies, since + smr_stall_jiffies) ||
+	    cmpxchg(&pcpu->stall_warned[ctx], false, true))
+		return;
+	smr_stat_inc(smr, SMR_STAT_STALL);
+	trace_smr_stall(smr->name, cpu, 0, seq,
+			jiffies_to_msecs(jiffies - since));
+	pr_warn("%s: stall: CPU %d reader (context level %u) has held sequence %#lx for %u ms, seen by a poller on CPU %d; wr_seq %#lx\n",
+		smr->name, cpu, ctx, seq, jiffies_to_msecs(jiffies - since),
+		smp_processor_id(), atomic_long_read(&smr->clock.wr_seq));
+	/*
+	 * The handler runs in hardirq context, an RCU reader: the domain
+	 * outlives it because smr_tick_unregister() waits for a grace period.
+	 */
+	if (atomic_cmpxchg_acquire(&smr_stall_csd_busy, 0, 1))
+		return;
+	INIT_CSD(&smr_stall_csd, smr_stall_backtrace_fn, smr);
+	if (smp_call_function_single_async(cpu, &smr_stall_csd))
+		atomic_set(&smr_stall_csd_busy, 0);
+}
+
+/* Run every service's tick on @smr; true if one still has work here. */
+static bool smr_tick_domain(struct smr *smr)
+{
+	bool busy = false;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(smr_services); i++) {
+		const struct smr_service *s = &smr_services[i];
+
+		if (s->tick)
+			s->tick(smr);
+		if (s->busy)
+			busy |= s->busy(smr);
+	}
+	smr_stall_check(smr);
+	return busy;
+}
+
+/* One tick of this CPU, from either timer. */
+static void smr_tick_run(struct smr_tick *tick)
+{
+	struct smr *smr;
+	bool busy = false;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(smr, &smr_domains, node)
+		busy |= smr_tick_domain(smr);
+	rcu_read_unlock();
+
+	if (!READ_ONCE(tick->armed))
+		return;
+	mod_timer(&tick->timer, jiffies + smr_tick_period);
+	if (busy)
+		mod_timer(&tick->busy, jiffies + smr_tick_period);
+}
+
+static void smr_tick_fn(struct timer_list *t)
+{
+	smr_tick_run(from_timer((struct smr_tick *)NULL, t, timer));
+}
+
+static void smr_tick_busy_fn(struct timer_list *t)
+{
+	smr_tick_run(from_timer((struct smr_tick *)NULL, t, busy));
+}
+
+static void smr_tick_hotplug(int cpu, bool online)
+{
+	struct smr *smr;
+	unsigned int i;
+
+	mutex_lock(&smr_domains_lock);
+	list_for_each_entry(smr, &smr_domains, node) {
+		for (i = 0; i < ARRAY_SIZE(smr_services); i++) {
+			const struct smr_service *s = &smr_services[i];
+
+			if (online && s->cpu_online)
+				s->cpu_online(smr, cpu);
+			if (!online && s->cpu_offline)
+				s->cpu_offline(smr, cpu);
+		}
+	}
+	mutex_unlock(&smr_domains_lock);
+}
+
+static int smr_cpu_online(unsigned int cpu)
+{
+	struct smr_tick *tick = per_cpu_ptr(&smr_ticks, cpu);
+
+	timer_setup(&tick->timer, smr_tick_fn, TIMER_PINNED | TIMER_DEFERRABLE);
+	timer_setup(&tick->busy, smr_tick_busy_fn, TIMER_PINNED);
+	WRITE_ONCE(tick->armed, true);
+	tick->timer.expires = jiffies + smr_tick_period;
+	add_timer_on(&tick->timer, cpu);
+	/* Work queued while the CPU was away is driven by its worker. */
+	smr_tick_hotplug(cpu, true);
+	return 0;
+}
+
+static int smr_cpu_offline(unsigned int cpu)
+{
+	struct smr_tick *tick = per_cpu_ptr(&smr_ticks, cpu);
+
+	WRITE_ONCE(tick->armed, false);
+	timer_delete_sync(&tick->timer);
+	timer_delete_sync(&tick->busy);
+	smr_tick_hotplug(cpu, false);
+	return 0;
+}
+
+/**
+ * smr_tick_register() - let the tick and hotplug see a new domain
+ * @smr: the domain, fully set up
+ *
+ * Context: task context, under cpus_read_lock() so that the domain's
+ * per-cpu online state matches hotplug's.
+ */
+void smr_tick_register(struct smr *smr)
+{
+	mutex_lock(&smr_domains_lock);
+	list_add_tail_rcu(&smr->node, &smr_domains);
+	mutex_unlock(&smr_domains_lock);
+}
+
+/**
+ * smr_tick_unregister() - the tick and hotplug no longer see @smr
+ * @smr: the domain
+ *
+ * Returns once no tick can still be looking at the domain.
+ *
+ * Context: task context, may sleep.
+ */
+void smr_tick_unregister(struct smr *smr)
+{
+	mutex_lock(&smr_domains_lock);
+	list_del_rcu(&smr->node);
+	mutex_unlock(&smr_domains_lock);
+	/* smr_tick_fn() may still be looking at the domain. */
+	synchronize_rcu();
+}
+
+/**
+ * smr_tick_params_check() - validate tick_ms and stall_ms
+ *
+ * Return: 0, or -EINVAL after saying which one is wrong.
+ */
+int smr_tick_params_check(void)
+{
+	if (tick_ms < 1 || tick_ms > 1000) {
+		pr_err("tick_ms=%u is out of range (1-1000)\n", tick_ms);
+		return -EINVAL;
+	}
+	smr_tick_period = max(msecs_to_jiffies(tick_ms), 1UL);
+	if (stall_ms && (stall_ms < 100 || stall_ms > 600000)) {
+		pr_err("stall_ms=%u is out of range (0, or 100-600000)\n", stall_ms);
+		return -EINVAL;
+	}
+	smr_stall_jiffies = msecs_to_jiffies(stall_ms);
+	return 0;
+}
+
+/**
+ * smr_tick_init() - start the tick on every online CPU, follow hotplug
+ *
+ * Return: 0 or a negative errno.
+ */
+int smr_tick_init(void)
+{
+	int ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "smr:tick",
+				    smr_cpu_online, smr_cpu_offline);
+
+	if (ret < 0)
+		return ret;
+	smr_cpuhp_state = ret;
+	return 0;
+}
+
+/** smr_tick_exit() - stop the tick on every CPU */
+void smr_tick_exit(void)
+{
+	cpuhp_remove_state(smr_cpuhp_state);
+	WARN(!list_empty(&smr_domains),
+	     "smr: unloading with domains still registered\n");
+}
