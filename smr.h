@@ -124,6 +124,7 @@ enum smr_ctx {
 enum smr_stat {
 	SMR_STAT_ADVANCE,	/* smr_advance() calls that moved the clock */
 	SMR_STAT_ADVANCE_WAIT,	/* advances that waited to keep the wrap safe */
+	SMR_STAT_ADVANCE_HELD,	/* advances the wrap guard turned into deferred goals */
 	SMR_STAT_DEFERRED,	/* advances handed out without moving the clock */
 	SMR_STAT_POLL,		/* smr_poll() / smr_wait() calls */
 	SMR_STAT_POLL_SCAN,	/* polls that had to scan the CPUs */
@@ -198,18 +199,35 @@ struct smr_tracker {
 	bool stall_warned;
 };
 
+#define SMR_LAZY_STEPS		4	/* lazy clock steps awaiting their grace period */
+
 /**
  * struct smr_clock - the two hands of the clock
  * @wr_seq: the write hand: the newest goal handed out by smr_advance().
+ *	Every reader loads it on entry, so it has a cache line of its own,
+ *	written only when the clock steps.
  * @rd_seq: the read hand: every reader has observed at least this value.
  * @lazy_jiffies: SMR_LAZY domains: jiffies when @wr_seq last stepped.
+ * @lazy_done: SMR_LAZY domains: the newest value of @wr_seq whose step was
+ *	followed by a completed RCU grace period (the evidence, see E1-E3).
+ * @lazy_step: SMR_LAZY domains: recent steps of @wr_seq, oldest at
+ *	@lazy_first, whose grace period has not been seen to end.
+ * @lazy_cookie: the RCU grace-period cookie of each of @lazy_step.
+ * @lazy_first: index of the oldest of @lazy_step.
+ * @lazy_nr: entries in @lazy_step.
  *
- * rd_seq <= wr_seq at all times (wrap-safe order).
+ * rd_seq <= wr_seq at all times (wrap-safe order); on lazy domains also
+ * rd_seq <= lazy_done + one step.
  */
 struct smr_clock {
-	atomic_long_t wr_seq;
-	atomic_long_t rd_seq;
+	atomic_long_t wr_seq ____cacheline_aligned_in_smp;
+	atomic_long_t rd_seq ____cacheline_aligned_in_smp;
 	unsigned long lazy_jiffies;
+	atomic_long_t lazy_done;
+	unsigned long lazy_step[SMR_LAZY_STEPS];
+	unsigned long lazy_cookie[SMR_LAZY_STEPS];
+	unsigned int lazy_first;
+	unsigned int lazy_nr;
 };
 
 /**
@@ -219,8 +237,10 @@ struct smr_clock {
  * @clock: the shared clock, last and on a line of its own.
  *
  * Create one with smr_domain_create(); treat the contents as private.
- * Everything before @clock is read-mostly; the clock line is written by
- * writers on every CPU.
+ * Everything before @clock is read-mostly.  The clock's write hand has a
+ * line of its own, written only when the clock steps; the read hand and
+ * the lazy state share the next one; the pending counters, which every
+ * callback or cache batch updates, come last on lines of their own.
  */
 struct smr {
 	struct smr_pcpu __percpu *pcpu;
@@ -243,7 +263,7 @@ struct smr {
 	/* private: */
 	raw_spinlock_t lazy_lock;	/* lazy writers only, like the clock */
 	/* Deferred callbacks, updated once per batch (smr_call.c). */
-	atomic_long_t call_pending_objs;
+	atomic_long_t call_pending_objs ____cacheline_aligned_in_smp;
 	atomic_long_t call_pending_bytes;
 	atomic_long_t call_peak_objs;
 	atomic_long_t call_peak_bytes;
@@ -311,6 +331,24 @@ static __always_inline void smr_lock_release(struct smr *smr)
 #endif
 }
 
+/* Lockdep's view: inside any section of @smr, sleepable ones included. */
+static __always_inline bool smr_lockdep_held(struct smr *smr)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	return lock_is_held(&smr->dep_map);
+#else
+	return false;
+#endif
+}
+
+static inline bool smr_entered(struct smr *smr);
+
+/* For the checked accessors: in a section of @smr, sleepable or not. */
+static inline bool smr_in_section(struct smr *smr)
+{
+	return smr_entered(smr) || smr_lockdep_held(smr);
+}
+
 /*
  * Record the observed clock in this CPU's slot for the current context.
  * The slow path handles re-entry (a bug) and lazy misuse.
@@ -337,9 +375,10 @@ static __always_inline void __smr_enter(struct smr *smr, bool fenced)
 			     atomic_long_read(&smr->clock.wr_seq));
 	} else {
 		/*
-		 * Lazy: no fence.  The store is made visible by the next
-		 * interrupt on this CPU at the latest (L1 in smr_tick_fn()),
-		 * and lazy goals lie two ticks ahead of the clock.
+		 * Lazy: no fence.  Pollers may not see the store; lazy goals
+		 * are reached only after an RCU grace period that followed
+		 * them (E1-E3 in smr_core.c), and this section, run with
+		 * preemption disabled, holds any such grace period back.
 		 */
 		WRITE_ONCE(pcpu->rd_seq[ctx],
 			   atomic_long_read(&smr->clock.wr_seq));
@@ -507,12 +546,15 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
 /**
  * smr_entered_load_assert() - smr_entered_load() that checks the section
  * @p: the __smr pointer
- * @smr: the domain whose section must be entered
+ * @smr: the domain whose section (sleepable or not) must be entered
+ *
+ * Under CONFIG_PROVE_LOCKING warns when the caller is in no section of
+ * @smr: neither smr_enter() nor smr_enter_sleepable().
  *
  * Return: the pointer, valid until the section ends.
  */
 #define smr_entered_load_assert(p, smr) ({				\
-	SMR_LOCKDEP_WARN(smr_entered(smr), "load outside a section");	\
+	SMR_LOCKDEP_WARN(smr_in_section(smr), "load outside a section");\
 	smr_entered_load(p);						\
 })
 

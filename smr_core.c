@@ -69,11 +69,21 @@
  * - D (smr_deferred_advance(), smp_mb() before reading wr_seq): the
  *   caller's stores are visible before whichever increment later makes
  *   wr_seq reach the deferred goal.
- * - L1 (smr_tick_fn(), smp_mb() on every CPU's tick): lazy readers store
- *   their slot without a fence; the next tick on their CPU publishes it.
- *   Lazy goals are two clock steps ahead and the lazy clock steps at most
- *   once per jiffy, so every running CPU has taken a tick interrupt
- *   between the goal being handed out and being reached.
+ * - E1-E3 (lazy domains, smr_lazy_record(), smr_lazy_reap(),
+ *   smr_scan_cap_lazy()): lazy readers store their slot without a fence,
+ *   so a poller may not see it.  Their sections run with preemption
+ *   disabled, which makes each an RCU-sched reader.  Every step of the
+ *   lazy clock starts an RCU grace period after the step (E1); once that
+ *   grace period is seen to end (E2: poll_state_synchronize_rcu(), a full
+ *   barrier, then a release of lazy_done), rd_seq may pass the step by one
+ *   (E3: acquire of lazy_done before rd_seq is published).  A lazy goal
+ *   is two steps ahead of the clock the writer read after unpublishing
+ *   (lazy W), so the step it needs was taken after that read, and the
+ *   grace period after the step.  By RCU's guarantee, every lazy reader
+ *   either ended before that grace period did or began after it began,
+ *   and then sees the unpublishing stores.  This holds on idle, tickless
+ *   and busy CPUs alike: no argument rests on ticks or jiffies, which
+ *   only pace the clock.
  *
  * A reader may load wr_seq, be delayed, and store a value older than a
  * rd_seq that a poller meanwhile computed while the slot looked idle.
@@ -120,6 +130,13 @@ static_assert(sizeof(struct smr) % SMP_CACHE_BYTES == 0);
 static_assert(offsetof(struct smr_pcpu, sleepers_lock) % SMP_CACHE_BYTES == 0);
 static_assert(offsetof(struct smr_pcpu, sleepers_lock) >=
 	      offsetofend(struct smr_pcpu, stats));
+/* wr_seq, which every reader loads, is written only when the clock steps. */
+static_assert(offsetof(struct smr, clock.wr_seq) % SMP_CACHE_BYTES == 0);
+static_assert(offsetof(struct smr, clock.rd_seq) >=
+	      offsetof(struct smr, clock.wr_seq) + SMP_CACHE_BYTES);
+static_assert(offsetof(struct smr, call_pending_objs) >=
+	      offsetofend(struct smr, lazy_lock));
+static_assert(offsetof(struct smr, call_pending_objs) % SMP_CACHE_BYTES == 0);
 #endif
 
 static void smr_clock_params_init(bool wrap)
@@ -219,9 +236,71 @@ EXPORT_SYMBOL_GPL(__smr_leave_slow);
 /* ---- Clock ------------------------------------------------------------ */
 
 /*
+ * Lazy evidence.  A step of the lazy clock to value v is recorded with a
+ * new RCU grace period; once that grace period has ended, v is lazy_done.
+ * Lazy readers run with preemption disabled, so each is an RCU-sched
+ * reader, and the grace period ends only after every CPU -- idle,
+ * tickless or busy -- has passed a quiescent state.  See the DOC above.
+ */
+static void smr_lazy_record(struct smr *smr, unsigned long wr)
+{
+	struct smr_clock *clk = &smr->clock;
+	unsigned int i;
+	/*
+	 * E1: the grace period starts after this CPU wrote the step to @wr
+	 * (program order, and both under lazy_lock).  A writer that read
+	 * the clock before the step (lazy W) is from-read-before it, so its
+	 * unpublishing stores precede the grace period.
+	 */
+	unsigned long cookie = start_poll_synchronize_rcu();
+
+	if (clk->lazy_nr == SMR_LAZY_STEPS) {
+		/* Merge into the newest: a later grace period is as good. */
+		i = (clk->lazy_first + SMR_LAZY_STEPS - 1) % SMR_LAZY_STEPS;
+	} else {
+		i = (clk->lazy_first + clk->lazy_nr) % SMR_LAZY_STEPS;
+		clk->lazy_nr++;
+	}
+	clk->lazy_step[i] = wr;
+	clk->lazy_cookie[i] = cookie;
+}
+
+/* Under lazy_lock: retire the recorded steps whose grace period ended. */
+static void smr_lazy_reap(struct smr *smr)
+{
+	struct smr_clock *clk = &smr->clock;
+	unsigned int i;
+
+	while (clk->lazy_nr) {
+		i = clk->lazy_first;
+		if (!poll_state_synchronize_rcu(clk->lazy_cookie[i]))
+			break;
+		/*
+		 * E2: poll_state_synchronize_rcu() returned true with a full
+		 * barrier after the grace period; release it to pollers.
+		 * Pairs with E3 in smr_scan().
+		 */
+		atomic_long_set_release(&clk->lazy_done, clk->lazy_step[i]);
+		clk->lazy_first = (i + 1) % SMR_LAZY_STEPS;
+		clk->lazy_nr--;
+	}
+}
+
+/* Could smr_lazy_reap() retire a step?  A lockless hint. */
+static bool smr_lazy_reapable(struct smr *smr)
+{
+	struct smr_clock *clk = &smr->clock;
+
+	return READ_ONCE(clk->lazy_nr) &&
+	       poll_state_synchronize_rcu(READ_ONCE(clk->lazy_cookie[READ_ONCE(clk->lazy_first)]));
+}
+
+/*
  * Bring a lazy clock up to date with jiffies: one step per jiffy elapsed,
  * at most SMR_LAZY_GRACE at once after an idle period, and never past the
- * wrap guard.
+ * wrap guard; record each step for the evidence and retire the steps
+ * whose grace period has ended.  Jiffies only pace the clock: no expiry
+ * rests on them.
  */
 static void smr_lazy_tick(struct smr *smr)
 {
@@ -230,10 +309,12 @@ static void smr_lazy_tick(struct smr *smr)
 	long elapsed;
 
 	/* Pairs with the smp_store_release() below. */
-	if (smp_load_acquire(&clk->lazy_jiffies) == now)
+	if (smp_load_acquire(&clk->lazy_jiffies) == now &&
+	    !smr_lazy_reapable(smr))
 		return;
 
 	raw_spin_lock_irqsave(&smr->lazy_lock, flags);
+	smr_lazy_reap(smr);
 	elapsed = (long)(now - clk->lazy_jiffies);
 	if (elapsed > 0) {
 		steps = min_t(unsigned long, elapsed, SMR_LAZY_GRACE);
@@ -241,6 +322,7 @@ static void smr_lazy_tick(struct smr *smr)
 		rd = atomic_long_read(&clk->rd_seq);
 		if (SMR_SEQ_DELTA(wr, rd) < (long)smr_clock_params.max_delta) {
 			atomic_long_set(&clk->wr_seq, wr);
+			smr_lazy_record(smr, wr);
 			smr_stat_inc(smr, SMR_STAT_LAZY_TICK);
 		}
 		/*
@@ -252,16 +334,59 @@ static void smr_lazy_tick(struct smr *smr)
 	raw_spin_unlock_irqrestore(&smr->lazy_lock, flags);
 }
 
-static bool __smr_poll(struct smr *smr, unsigned long goal, bool wait,
-		       bool *self_blocked);
+/* How a poll may wait; see __smr_poll(). */
+enum smr_poll_mode {
+	SMR_POLL_NOW,		/* never wait, never commit */
+	SMR_POLL_COMMIT,	/* commit a deferred goal, do not wait */
+	SMR_POLL_SPIN,		/* commit, and spin on the slots holding the goal */
+};
+
+/* Who holds a goal that a poll found unmet (__smr_poll()'s *@held). */
+#define SMR_HELD_SELF		BIT(0)	/* a section the caller cannot wait for */
+#define SMR_HELD_OTHERS		BIT(1)	/* any other reader */
+
+static bool __smr_poll(struct smr *smr, unsigned long goal,
+		       enum smr_poll_mode mode, unsigned int *held);
+
+/* Would a clock step to @next keep the hands within the wrap guard? */
+static bool smr_guard_allows(struct smr *smr, unsigned long next)
+{
+	return SMR_SEQ_DELTA(next, atomic_long_read(&smr->clock.rd_seq)) <
+	       (long)smr_clock_params.max_delta;
+}
+
+/*
+ * The clock is about to run a quarter lap ahead of rd_seq: push rd_seq
+ * forward by spinning on the slots that hold it back (readers of slots
+ * do not sleep).  True if the step to @next is then allowed; false when
+ * a section the caller interrupted, its own, or a sleepable reader (not
+ * waited for here: this may be any context) holds rd_seq back.
+ */
+static bool smr_guard_wait(struct smr *smr, unsigned long next)
+{
+	const struct smr_clock_params *p = &smr_clock_params;
+
+	smr_stat_inc(smr, SMR_STAT_ADVANCE_WAIT);
+	__smr_poll(smr, next - p->max_advance, SMR_POLL_SPIN, NULL);
+	return smr_guard_allows(smr, next);
+}
 
 static unsigned long smr_default_advance(struct smr *smr)
 {
 	const struct smr_clock_params *p = &smr_clock_params;
-	unsigned long goal, rd;
+	unsigned long next = atomic_long_read(&smr->clock.wr_seq) + p->inc;
+	unsigned long goal;
 
-	/* Read rd_seq first so that it is certainly behind the goal. */
-	rd = atomic_long_read(&smr->clock.rd_seq);
+	if (unlikely(!smr_guard_allows(smr, next)) &&
+	    !smr_guard_wait(smr, next)) {
+		/*
+		 * The step would break the guard: hand out the next step as
+		 * a deferred goal instead, which is as safe; it is committed
+		 * once the readers holding rd_seq back have left.
+		 */
+		smr_stat_inc(smr, SMR_STAT_ADVANCE_HELD);
+		return smr_deferred_advance(smr);
+	}
 	/*
 	 * W: fully ordered; the caller's stores are visible before the new
 	 * wr_seq.  Pairs with R1 (readers that load the new value) and S2.
@@ -269,12 +394,6 @@ static unsigned long smr_default_advance(struct smr *smr)
 	goal = atomic_long_add_return(p->inc, &smr->clock.wr_seq);
 	smr_stat_inc(smr, SMR_STAT_ADVANCE);
 	trace_smr_advance(smr->name, goal);
-
-	if (unlikely(SMR_SEQ_DELTA(goal, rd) >= (long)p->max_delta)) {
-		smr_stat_inc(smr, SMR_STAT_ADVANCE_WAIT);
-		/* Best effort: a section this call interrupted may hold it. */
-		__smr_poll(smr, goal - p->max_advance, true, NULL);
-	}
 	return goal;
 }
 
@@ -285,7 +404,7 @@ static unsigned long smr_lazy_advance(struct smr *smr)
 	smr_lazy_tick(smr);
 	/*
 	 * Lazy W: the caller's stores before the clock read, as in
-	 * smr_default_advance(); readers are covered by L1 and the grace.
+	 * smr_default_advance(); lazy readers are covered by E1-E3.
 	 */
 	smp_mb();
 	goal = atomic_long_read(&smr->clock.wr_seq) +
@@ -299,8 +418,14 @@ static unsigned long smr_lazy_advance(struct smr *smr)
  * smr_current() - the current value of the write hand
  * @smr: the domain
  *
- * Return: wr_seq.  A goal equal to it is reached once every reader that
- * is inside a section now has left.
+ * A goal equal to it covers only the readers that entered before the
+ * clock last stepped: a reader that entered since holds this very value
+ * and does not keep the goal from being reached.  So it is no goal for
+ * freeing what the caller just unpublished -- take one from smr_advance()
+ * for that.  Use it to compare against goals, or to wait for the readers
+ * of an earlier step.
+ *
+ * Return: wr_seq.
  */
 unsigned long smr_current(struct smr *smr)
 {
@@ -317,7 +442,8 @@ EXPORT_SYMBOL_GPL(smr_current);
  * Return: the goal the next step of the clock will reach.  Stores before
  * the call are covered by it.  The clock moves when someone calls
  * smr_deferred_advance_commit() with it, smr_advance(), or smr_wait().
- * smr_poll() alone never reaches an uncommitted goal.
+ * smr_poll() alone never reaches an uncommitted goal.  On SMR_LAZY
+ * domains, whose clock follows time, this is smr_advance(): a lazy goal.
  *
  * Context: any context except NMI.
  */
@@ -327,6 +453,8 @@ unsigned long smr_deferred_advance(struct smr *smr)
 
 	if (WARN_ON_ONCE(!smr))
 		return SMR_SEQ_INIT;
+	if (smr->flags & SMR_LAZY)
+		return smr_lazy_advance(smr);
 	smr_stat_inc(smr, SMR_STAT_DEFERRED);
 	/*
 	 * D: the caller's stores are visible before whichever increment
@@ -340,7 +468,10 @@ unsigned long smr_deferred_advance(struct smr *smr)
 }
 EXPORT_SYMBOL_GPL(smr_deferred_advance);
 
-/* Move wr_seq to @goal if it is exactly one step behind it. */
+/*
+ * Move wr_seq to @goal if it is exactly one step behind it and the step
+ * keeps the wrap guard; return wr_seq.  Never on lazy domains.
+ */
 static unsigned long smr_commit(struct smr *smr, unsigned long goal)
 {
 	unsigned long wr = atomic_long_read(&smr->clock.wr_seq);
@@ -352,7 +483,7 @@ static unsigned long smr_commit(struct smr *smr, unsigned long goal)
 	 * it would move it back.  On failure someone else stepped the clock
 	 * from goal - inc, which reaches the goal just as well.
 	 */
-	if (goal == wr + smr_clock_params.inc &&
+	if (goal == wr + smr_clock_params.inc && smr_guard_allows(smr, goal) &&
 	    atomic_long_try_cmpxchg(&smr->clock.wr_seq, &wr, goal)) {
 		smr_stat_inc(smr, SMR_STAT_ADVANCE);
 		return goal;
@@ -365,11 +496,18 @@ static unsigned long smr_commit(struct smr *smr, unsigned long goal)
  * @smr: the domain
  * @goal: a goal returned by smr_deferred_advance()
  *
+ * Does nothing on SMR_LAZY domains (their clock follows time) and for a
+ * goal the clock has reached already.  A commit that would take the
+ * clock a quarter lap ahead of its readers is put off until they leave
+ * (the next commit or wait does it).
+ *
  * Context: any context except NMI.
  */
 void smr_deferred_advance_commit(struct smr *smr, unsigned long goal)
 {
 	if (WARN_ON_ONCE(!smr || !smr_seq_valid(goal)))
+		return;
+	if (smr->flags & SMR_LAZY)
 		return;
 	smr_commit(smr, goal);
 }
@@ -384,13 +522,17 @@ EXPORT_SYMBOL_GPL(smr_deferred_advance_commit);
  * returned goal is reached; once smr_poll() returns true for the goal, no
  * reader can still hold what was unpublished.
  *
- * Lazy domains return a goal two ticks in the future without a shared
- * write; SMR_DEFERRED domains step the shared clock only every Nth call
- * on a CPU and otherwise behave as smr_deferred_advance().
+ * Lazy domains return a goal two clock steps in the future without a
+ * shared write (reached once the clock has stepped and an RCU grace
+ * period has followed); SMR_DEFERRED domains step the shared clock only
+ * every Nth call on a CPU and otherwise behave as smr_deferred_advance().
  *
- * May wait for readers when the write hand gets a quarter of the sequence
- * space ahead of the read hand (never in practice with 64-bit sequences,
- * within seconds with wrap_test).
+ * When the write hand gets a quarter of the sequence space ahead of the
+ * read hand (never in practice with 64-bit sequences, within seconds with
+ * wrap_test) it first spins for the readers in slots holding it back;
+ * if that cannot help (the caller's own section, one it interrupted, or
+ * a sleepable reader holds it) it returns the next step as a deferred
+ * goal without taking it (advance_held in debugfs).
  *
  * Context: any context except NMI.  Allowed inside a section.
  * Return: the goal.
@@ -420,45 +562,63 @@ EXPORT_SYMBOL_GPL(smr_advance);
 /* ---- Poll and wait ---------------------------------------------------- */
 
 /*
- * Fold one reader slot into @st->min.  When @st->wait, spin until the slot
- * is idle or reaches the goal -- except for a slot of this CPU at or below
- * the caller's own context level: the caller's own section, or one it
+ * Fold one reader slot into @st->min and return the sequence it holds
+ * (SMR_SEQ_INVALID: idle).  When @st->wait, spin until the slot is idle
+ * or reaches the goal -- except for a slot of this CPU at or below the
+ * caller's own context level: the caller's own section, or one it
  * interrupted, cannot leave while we spin.  Such a slot is never taken as
  * gone (that would let rd_seq pass a live reader); the scan reports it in
- * @st->self_blocked instead.
+ * @st->self_blocked instead, and every other holder in @st->others.
  */
-static void smr_scan_slot(struct smr_pcpu *pcpu, unsigned int ctx, bool self,
-			  struct smr_scan *st)
+static unsigned long smr_scan_slot(struct smr_pcpu *pcpu, unsigned int ctx,
+				   bool self, struct smr_scan *st)
 {
 	unsigned long seq;
+	bool mine = self && ctx <= interrupt_context_level();
 
 	for (;;) {
 		/* S3: pairs with R2 in smr_leave(). */
 		seq = smp_load_acquire(&pcpu->rd_seq[ctx]);
 		if (seq == SMR_SEQ_INVALID)
-			return;
+			return seq;
 		seq = smr_scan_clamp(st, seq);
-		if (SMR_SEQ_LEQ(st->goal, seq) || !st->wait)
+		if (SMR_SEQ_LEQ(st->goal, seq) || !st->wait || mine)
 			break;
-		if (self && ctx <= interrupt_context_level()) {
-			st->self_blocked = true;
-			break;
-		}
 		cpu_relax();
 	}
+	if (SMR_SEQ_LT(seq, st->goal)) {
+		if (mine)
+			st->self_blocked = true;
+		else
+			st->others = true;
+	}
 	st->min = smr_seq_min(st->min, seq);
+	return seq;
+}
+
+/*
+ * E3: on lazy domains rd_seq may not pass the evidence: a goal is reached
+ * only one step after a lazy_done, i.e. once a grace period followed the
+ * step after the goal was handed out.  Pairs with E2 in smr_lazy_reap().
+ */
+static void smr_scan_cap_lazy(struct smr *smr, struct smr_scan *st)
+{
+	unsigned long done = atomic_long_read_acquire(&smr->clock.lazy_done);
+
+	st->min = smr_seq_min(st->min, done + smr_clock_params.inc);
 }
 
 /*
  * Scan every CPU's slots for the oldest sequence still held and move
  * rd_seq up to it.  All possible CPUs are scanned: an offline CPU's slots
- * are idle (smr_cpu_offline() makes sure), so it never holds the clock
- * back, and a CPU coming online cannot be missed.  Returns the new
- * rd_seq.  Preemption is disabled by the caller.
+ * are idle (smr_clock_cpu_offline() makes sure), so it never holds the
+ * clock back, and a CPU coming online cannot be missed.  A slot found
+ * holding the goal back may be a stalled reader: smr_tick.c times it.
+ * Returns the new rd_seq.  Preemption is disabled by the caller.
  */
 static unsigned long smr_scan(struct smr *smr, struct smr_scan *st)
 {
-	unsigned long rd;
+	unsigned long rd, seq;
 	unsigned int ctx;
 	int cpu, self = smp_processor_id();
 
@@ -468,11 +628,16 @@ static unsigned long smr_scan(struct smr *smr, struct smr_scan *st)
 	for_each_possible_cpu(cpu) {
 		struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
 
-		for (ctx = 0; ctx < SMR_CTX_NR; ctx++)
-			smr_scan_slot(pcpu, ctx, cpu == self, st);
+		for (ctx = 0; ctx < SMR_CTX_NR; ctx++) {
+			seq = smr_scan_slot(pcpu, ctx, cpu == self, st);
+			if (seq != SMR_SEQ_INVALID && SMR_SEQ_LT(seq, st->goal))
+				smr_stall_report_remote(smr, cpu, ctx, seq);
+		}
 		if (smr_sleepers_present(pcpu))
 			smr_sleepers_scan(pcpu, st);
 	}
+	if (smr->flags & SMR_LAZY)
+		smr_scan_cap_lazy(smr, st);
 
 	rd = atomic_long_read(&smr->clock.rd_seq);
 	/*
@@ -490,19 +655,49 @@ static unsigned long smr_scan(struct smr *smr, struct smr_scan *st)
 }
 
 /*
- * The body of smr_poll() and smr_wait().  Preemption stays disabled so
- * that a poller cannot sleep across a wrap of the clock (ABA).  When
- * waiting, false means the goal is held by a section that cannot leave
- * while the caller waits (see smr_scan_slot()); *@self_blocked says so.
+ * A goal ahead of wr_seq: up to two steps ahead it is deferred or lazy,
+ * and not yet due; further ahead it was held across a wrap and expired
+ * long ago.  Commit a deferred goal when @mode allows.  Returns true
+ * if the poll is answered without a scan (*@met says how), false if the
+ * caller must scan up to *@wr.
  */
-static bool __smr_poll(struct smr *smr, unsigned long goal, bool wait,
-		       bool *self_blocked)
+static bool smr_poll_ahead(struct smr *smr, unsigned long goal,
+			   enum smr_poll_mode mode, unsigned long *wr,
+			   bool *met)
 {
-	struct smr_scan st = { .wait = wait };
+	long delta = SMR_SEQ_DELTA(goal, *wr);
+
+	if (delta <= 0)
+		return false;
+	*met = delta > (long)(SMR_LAZY_GRACE * smr_clock_params.inc);
+	if (*met || mode == SMR_POLL_NOW || (smr->flags & SMR_LAZY))
+		return true;
+	if (delta != (long)smr_clock_params.inc) {
+		/* Two steps ahead of a stepwise clock: a lap long past. */
+		*met = true;
+		return true;
+	}
+	/*
+	 * When the wrap guard refuses the commit, the caller's scan cannot
+	 * reach the goal but moves rd_seq, so that a later commit succeeds.
+	 */
+	*wr = smr_commit(smr, goal);
+	return false;
+}
+
+/*
+ * The body of smr_poll() and the waits.  Preemption stays disabled so
+ * that a poller cannot sleep across a wrap of the clock (ABA).  On
+ * failure *@held says who holds the goal: SMR_HELD_SELF when a section
+ * the caller cannot wait for does (see smr_scan_slot()), SMR_HELD_OTHERS
+ * when anything else does (a reader, the clock, the lazy evidence).
+ */
+static bool __smr_poll(struct smr *smr, unsigned long goal,
+		       enum smr_poll_mode mode, unsigned int *held)
+{
+	struct smr_scan st = { .wait = mode == SMR_POLL_SPIN };
 	unsigned long rd, wr = 0;
-	bool lazy = smr->flags & SMR_LAZY;
 	bool met = true, scanned = false;
-	long delta;
 
 	if (WARN_ON_ONCE(!smr_seq_valid(goal))) {
 		smr_misuse(smr);
@@ -511,7 +706,7 @@ static bool __smr_poll(struct smr *smr, unsigned long goal, bool wait,
 
 	preempt_disable();
 	smr_stat_inc(smr, SMR_STAT_POLL);
-	if (lazy)
+	if (smr->flags & SMR_LAZY)
 		smr_lazy_tick(smr);
 
 	/* S1: pairs with the release cmpxchg in smr_scan(). */
@@ -521,32 +716,10 @@ static bool __smr_poll(struct smr *smr, unsigned long goal, bool wait,
 
 	/* Read wr_seq after rd_seq: wr_seq is then not behind rd_seq. */
 	wr = atomic_long_read_acquire(&smr->clock.wr_seq);
-	delta = SMR_SEQ_DELTA(goal, wr);
-
-	/* A goal up to two steps ahead is deferred or lazy, not yet due. */
-	if (delta > 0 && delta <= (long)(SMR_LAZY_GRACE * smr_clock_params.inc)) {
-		if (!wait) {
-			met = false;
-			goto out;
-		}
-		if (lazy) {
-			while (SMR_SEQ_GT(goal, wr)) {
-				cpu_relax();
-				smr_lazy_tick(smr);
-				wr = atomic_long_read_acquire(&smr->clock.wr_seq);
-			}
-		} else if (delta == (long)smr_clock_params.inc) {
-			wr = smr_commit(smr, goal);
-		} else {
-			/* Two steps ahead of a stepwise clock: a lap long past. */
-			goto out;
-		}
-		delta = 0;
-	}
-
-	/* Further ahead: held across a wrap, so long expired. */
-	if (delta > 0)
+	if (smr_poll_ahead(smr, goal, mode, &wr, &met)) {
+		st.others = !met;
 		goto out;
+	}
 
 	st.clock = &smr->clock;
 	st.goal = goal;
@@ -555,14 +728,18 @@ static bool __smr_poll(struct smr *smr, unsigned long goal, bool wait,
 	st.min = wr;
 	rd = smr_scan(smr, &st);
 	met = SMR_SEQ_LEQ(goal, rd);
+	/* Not held by a reader: by the lazy evidence, or the clock. */
+	if (!met && !st.self_blocked)
+		st.others = true;
 	scanned = true;
 out:
 	if (!met)
 		smr_stat_inc(smr, SMR_STAT_POLL_FAIL);
 	trace_smr_poll(smr->name, goal, rd, wr, scanned, met);
 	preempt_enable();
-	if (self_blocked)
-		*self_blocked = st.self_blocked;
+	if (held)
+		*held = met ? 0 : (st.self_blocked ? SMR_HELD_SELF : 0) |
+				  (st.others ? SMR_HELD_OTHERS : 0);
 	return met;
 }
 
@@ -584,36 +761,35 @@ bool smr_poll(struct smr *smr, unsigned long goal)
 {
 	if (WARN_ON_ONCE(!smr))
 		return false;
-	return __smr_poll(smr, goal, false, NULL);
+	return __smr_poll(smr, goal, SMR_POLL_NOW, NULL);
 }
 EXPORT_SYMBOL_GPL(smr_poll);
 
-/**
- * smr_wait_goal() - smr_wait() that says whether the goal was met
- * @smr: the domain
- * @goal: the goal
- *
- * Return: true once smr_poll(@smr, @goal) is true; false when the goal is
- * held by a section that cannot leave while the caller waits (its own, or
- * one it interrupted): the caller must then keep the memory.
- */
-bool smr_wait_goal(struct smr *smr, unsigned long goal)
+/* A wait that cannot be met was called where it must not be: say so. */
+static void smr_wait_self_blocked(struct smr *smr, const char *what)
 {
-	bool self_blocked, met;
+	WARN_ONCE(1, "smr: %s: %s held by the caller's own section\n",
+		  smr->name, what);
+	smr_misuse(smr);
+}
 
-	if (WARN_ONCE(smr_entered(smr), "smr: %s: wait inside a section\n",
-		      smr->name))
-		smr_misuse(smr);
-	smr_stat_inc(smr, SMR_STAT_WAIT);
-	if ((smr->flags & SMR_SLEEPABLE) && !smr_entered(smr))
-		return smr_synchronize_goal(smr, goal);
+/* Can the caller sleep?  Without preempt counts we cannot tell: assume so. */
+static bool smr_may_sleep(void)
+{
+	return !IS_ENABLED(CONFIG_PREEMPT_COUNT) || preemptible();
+}
+
+/* Spin until @goal is met or held only by the caller's own section. */
+static bool smr_wait_spin(struct smr *smr, unsigned long goal)
+{
+	unsigned int held;
+	bool met;
+
 	trace_smr_wait_start(smr->name, goal);
-	while (!(met = __smr_poll(smr, goal, true, &self_blocked))) {
-		if (self_blocked) {
-			if (!smr_entered(smr) &&
-			    WARN_ONCE(1, "smr: %s: wait in an interrupt held by the section it interrupted\n",
-				      smr->name))
-				smr_misuse(smr);
+	while (!(met = __smr_poll(smr, goal, SMR_POLL_SPIN, &held))) {
+		if (held == SMR_HELD_SELF) {
+			if (!smr_entered(smr))
+				smr_wait_self_blocked(smr, "wait in an interrupt");
 			break;
 		}
 		cpu_relax();
@@ -623,36 +799,78 @@ bool smr_wait_goal(struct smr *smr, unsigned long goal)
 }
 
 /**
- * smr_wait() - spin until every reader has observed @goal
+ * smr_wait_goal() - smr_wait() that says whether the goal was met
+ * @smr: the domain
+ * @goal: the goal
+ *
+ * Return: true once smr_poll(@smr, @goal) is true; false when the goal is
+ * held by a section that cannot leave while the caller waits (its own, or
+ * one it interrupted), or on a lazy or sleepable domain from a context
+ * that cannot sleep: the caller must then keep the memory.
+ */
+bool smr_wait_goal(struct smr *smr, unsigned long goal)
+{
+	smr_stat_inc(smr, SMR_STAT_WAIT);
+	if (!(smr->flags & (SMR_SLEEPABLE | SMR_LAZY)))
+		return smr_wait_spin(smr, goal);
+	if (!smr_entered(smr) && smr_may_sleep())
+		return smr_synchronize_goal(smr, goal);
+	/* Sleepable readers may sleep, lazy goals need this CPU's QS. */
+	if (smr_poll(smr, goal))
+		return true;
+	if (!smr_entered(smr)) {
+		WARN_ONCE(1, "smr: %s: wait on a lazy or sleepable domain from a context that cannot sleep\n",
+			  smr->name);
+		smr_misuse(smr);
+	}
+	return false;
+}
+
+/**
+ * smr_wait() - wait until every reader has observed @goal
  * @smr: the domain
  * @goal: a goal from smr_advance() or smr_deferred_advance()
  *
  * Busy-waits for the readers that hold an older sequence to leave (they
- * are non-preemptible, so this is short) and commits deferred goals.  On
- * lazy domains it spins until the tick has moved the clock far enough
- * (up to two jiffies), so it must not be called with interrupts disabled
- * there.  Waiting inside a section of @smr would wait for itself: it
- * warns, and returns once every other reader has observed the goal, the
- * goal still unmet; the same for a wait from an interrupt that arrived
- * during a section holding the goal.  On SMR_SLEEPABLE
- * domains readers may be asleep, so it sleeps between polls instead, as
- * smr_synchronize() does.
+ * are non-preemptible, so this is short) and commits deferred goals.
+ * Waiting inside a section of @smr would wait for itself: it warns, and
+ * returns once every other reader has observed the goal, the goal still
+ * unmet; the same for a wait from an interrupt that arrived during a
+ * section holding the goal.  On SMR_SLEEPABLE domains readers may be
+ * asleep, and on SMR_LAZY domains goals are reached only after an RCU
+ * grace period, which cannot end while the caller spins: there it sleeps
+ * between polls instead, as smr_synchronize() does; inside a section, or
+ * from a context that cannot sleep (which also warns), it polls once and
+ * returns.
  *
  * Context: task or softirq context, preemption may be disabled; task
- * context on SMR_SLEEPABLE domains.
+ * context on SMR_SLEEPABLE and SMR_LAZY domains.
  */
 void smr_wait(struct smr *smr, unsigned long goal)
 {
 	if (WARN_ON_ONCE(!smr))
 		return;
+	if (WARN_ONCE(smr_entered(smr), "smr: %s: wait inside a section\n",
+		      smr->name))
+		smr_misuse(smr);
 	smr_wait_goal(smr, goal);
 }
 EXPORT_SYMBOL_GPL(smr_wait);
 
+/* Polls spun on before smr_synchronize_goal() sleeps between polls. */
+#define SMR_SYNC_SPIN_POLLS	100
+
 /**
- * smr_synchronize_goal() - wait for @goal, sleeping on lazy domains
+ * smr_synchronize_goal() - wait for @goal, sleeping when it takes long
  * @smr: the domain
  * @goal: the goal
+ *
+ * Polls without waiting on the slots: first SMR_SYNC_SPIN_POLLS times in
+ * a row (a few microseconds: enough for the common case of readers that
+ * are about to leave), then once a jiffy, sleeping in between, so that a
+ * slow reader does not keep the caller on the CPU.  A goal held by the
+ * caller's own sleepable section cannot be met: it warns, keeps waiting
+ * until no other reader holds the goal, and gives up.
  *
  * Context: task context, may sleep; not inside a section of @smr.
  * Return: true once the goal is met; false when the caller's own
@@ -660,20 +878,22 @@ EXPORT_SYMBOL_GPL(smr_wait);
  */
 bool smr_synchronize_goal(struct smr *smr, unsigned long goal)
 {
-	/* Lazy clocks need ticks: sleep for them rather than spin. */
-	bool spin = !(smr->flags & SMR_LAZY), self_blocked, met;
+	unsigned int held, polls = 0;
+	bool met, warned = false;
 
 	might_sleep();
 	trace_smr_wait_start(smr->name, goal);
-	/* Sleepable readers are waited for by sleeping between polls. */
-	while (!(met = __smr_poll(smr, goal, spin, &self_blocked))) {
-		if (self_blocked) {
-			WARN_ONCE(1, "smr: %s: waiting inside own sleepable section\n",
-				  smr->name);
-			smr_misuse(smr);
-			break;
+	while (!(met = __smr_poll(smr, goal, SMR_POLL_COMMIT, &held))) {
+		if ((held & SMR_HELD_SELF) && !warned) {
+			smr_wait_self_blocked(smr, "wait");
+			warned = true;
 		}
-		schedule_timeout_uninterruptible(1);
+		if (held == SMR_HELD_SELF)
+			break;
+		if (++polls < SMR_SYNC_SPIN_POLLS)
+			cpu_relax();
+		else
+			schedule_timeout_uninterruptible(1);
 	}
 	trace_smr_wait_end(smr->name, goal);
 	return met;
@@ -693,37 +913,34 @@ bool smr_synchronize_goal(struct smr *smr, unsigned long goal)
  */
 bool smr_poll_aged(struct smr *smr, unsigned long goal)
 {
-	if ((smr->flags & SMR_DEFERRED) && smr_seq_valid(goal))
-		smr_commit(smr, goal);
-	return __smr_poll(smr, goal, false, NULL);
+	return __smr_poll(smr, goal, SMR_POLL_COMMIT, NULL);
 }
 
 /**
  * smr_synchronize() - wait until every current reader has left
  * @smr: the domain
  *
- * Advances the clock and waits for the goal, sleeping between polls on
- * lazy domains.  Called inside a section it warns and, instead of waiting
- * for itself, waits for every other reader without sleeping.
+ * Advances the clock and waits for the goal: it spins briefly, then
+ * sleeps between polls (see smr_synchronize_goal()).  Called inside a
+ * section it warns and, instead of waiting for itself, waits for every
+ * other reader without sleeping; called inside its own sleepable section
+ * it warns and waits, sleeping, for every other reader.
  *
  * Context: task context, may sleep.
  */
 void smr_synchronize(struct smr *smr)
 {
-	unsigned long goal;
-
 	if (WARN_ON_ONCE(!smr))
 		return;
 	smr_stat_inc(smr, SMR_STAT_SYNCHRONIZE);
 	if (WARN_ONCE(smr_entered(smr),
 		      "smr: %s: synchronize inside a section\n", smr->name)) {
 		smr_misuse(smr);
-		__smr_poll(smr, smr_advance(smr), true, NULL);
+		__smr_poll(smr, smr_advance(smr), SMR_POLL_SPIN, NULL);
 		return;
 	}
-	might_sleep();
-	goal = smr_advance(smr);
-	smr_synchronize_goal(smr, goal);
+	/* Inside its own sleepable section: warns and waits for the others. */
+	smr_synchronize_goal(smr, smr_advance(smr));
 }
 EXPORT_SYMBOL_GPL(smr_synchronize);
 
@@ -780,6 +997,11 @@ void smr_clock_cpu_offline(struct smr *smr, int cpu)
 
 /* ---- Domains ---------------------------------------------------------- */
 
+/*
+ * Is a reader inside?  Teardown frees the per-cpu area only once this is
+ * false: the trackers are looked at under their locks, so that a reader
+ * still inside smr_leave_sleepable()'s unlock is waited for too.
+ */
 static bool smr_readers_inside(struct smr *smr)
 {
 	unsigned int ctx;
@@ -788,7 +1010,7 @@ static bool smr_readers_inside(struct smr *smr)
 	for_each_possible_cpu(cpu) {
 		struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
 
-		if (smr_sleepers_present(pcpu))
+		if (smr_sleepers_present_locked(pcpu))
 			return true;
 		for (ctx = 0; ctx < SMR_CTX_NR; ctx++)
 			if (READ_ONCE(pcpu->rd_seq[ctx]) != SMR_SEQ_INVALID)
@@ -893,6 +1115,9 @@ struct smr *smr_domain_create(unsigned long flags, const char *name)
 	strscpy(smr->name, name, sizeof(smr->name));
 	atomic_long_set(&smr->clock.wr_seq, smr_clock_params.init);
 	atomic_long_set(&smr->clock.rd_seq, smr_clock_params.init);
+	/* No evidence yet: rd_seq may stay where it is (E3). */
+	atomic_long_set(&smr->clock.lazy_done,
+			smr_clock_params.init - smr_clock_params.inc);
 	smr->clock.lazy_jiffies = jiffies;
 	raw_spin_lock_init(&smr->lazy_lock);
 	INIT_WORK(&smr->free_work, smr_domain_free_work);
@@ -922,7 +1147,8 @@ EXPORT_SYMBOL_GPL(smr_domain_create);
  * The caller must have reclaimed everything it deferred on the domain.
  * A reader still inside a section is a bug: it warns, and the memory is
  * released only once every reader has left.  When called from inside a
- * section of @smr the whole teardown is handed to a worker.
+ * section of @smr (sleepable or not) the whole teardown is handed to a
+ * worker.
  *
  * Context: task context, may sleep (unless inside a section, a bug).
  */
@@ -930,7 +1156,7 @@ void smr_domain_free(struct smr *smr)
 {
 	if (!smr)
 		return;
-	if (WARN_ONCE(smr_entered(smr),
+	if (WARN_ONCE(smr_entered(smr) || smr_sleepers_mine(smr),
 		      "smr: %s: domain freed inside its own section\n",
 		      smr->name)) {
 		smr_misuse(smr);

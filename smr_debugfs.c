@@ -19,6 +19,7 @@ static struct dentry *smr_debugfs_root;
 static const char * const smr_stat_names[SMR_STAT_NR] = {
 	[SMR_STAT_ADVANCE]	= "advance",
 	[SMR_STAT_ADVANCE_WAIT]	= "advance_wait",
+	[SMR_STAT_ADVANCE_HELD]	= "advance_held",
 	[SMR_STAT_DEFERRED]	= "deferred",
 	[SMR_STAT_POLL]		= "poll",
 	[SMR_STAT_POLL_SCAN]	= "poll_scan",

@@ -37,7 +37,9 @@ extern struct smr_clock_params smr_clock_params;
  * @min: the oldest sequence still held, so far.
  * @wait: spin until the readers holding the goal back have left.
  * @self_blocked: the goal is held by a section that cannot leave while
- *	the caller waits: its own, or one it interrupted.
+ *	the caller waits: its own, one it interrupted, or its own sleepable
+ *	section.
+ * @others: the goal is held by a reader other than those.
  */
 struct smr_scan {
 	struct smr_clock *clock;
@@ -47,6 +49,7 @@ struct smr_scan {
 	unsigned long min;
 	bool wait;
 	bool self_blocked;
+	bool others;
 };
 
 /**
@@ -134,6 +137,8 @@ static inline unsigned long smr_scan_clamp(struct smr_scan *st,
 }
 
 bool smr_sleepers_present(struct smr_pcpu *pcpu);
+bool smr_sleepers_present_locked(struct smr_pcpu *pcpu);
+bool smr_sleepers_mine(struct smr *smr);
 void smr_sleepers_scan(struct smr_pcpu *pcpu, struct smr_scan *st);
 void smr_sleepers_tick(struct smr *smr);
 

@@ -12,9 +12,11 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
+#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 
 #include "smr.h"
 
@@ -375,7 +377,50 @@ static void smr_poll_held_by_other_cpu(struct kunit *test)
 	smr_wait(smr, smr_advance(smr));
 }
 
+/*
+ * smr_current() as documented: a goal equal to it covers the readers that
+ * entered before the clock last stepped, not one that entered since --
+ * that one holds this very value; only a goal from smr_advance() covers
+ * it.
+ */
+static void smr_poll_current_is_not_a_free_goal(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long cur, goal;
+
+	if (smr->flags & SMR_LAZY)
+		kunit_skip(test, "lazy goals need a grace period");
+	(void)smr_advance(smr);
+	smr_enter(smr);
+	cur = smr_current(smr);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, cur));
+	goal = smr_advance(smr);
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+	smr_leave(smr);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+}
+
+/* Run @fn on another online CPU in a kthread; NULL when there is none. */
+static struct task_struct *run_on_other_cpu(int (*fn)(void *), void *arg,
+					    const char *name)
+{
+	struct task_struct *t;
+	int cpu;
+
+	if (num_online_cpus() < 2)
+		return NULL;
+	cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	t = kthread_create(fn, arg, "%s", name);
+	if (IS_ERR(t))
+		return NULL;
+	kthread_bind(t, cpu);
+	get_task_struct(t);
+	wake_up_process(t);
+	return t;
+}
+
 static struct kunit_case smr_poll_cases[] = {
+	KUNIT_CASE(smr_poll_current_is_not_a_free_goal),
 	KUNIT_CASE(smr_poll_fast_path),
 	KUNIT_CASE(smr_poll_held_by_own_section),
 	KUNIT_CASE(smr_poll_older_goal_met_newer_not),
@@ -513,7 +558,56 @@ static void smr_lazy_synchronize(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, SMR_SEQ_GT(rd_seq(smr), wr));
 }
 
+/*
+ * A lazy reader's slot store may still sit in its CPU's store buffer
+ * when a poller scans: the poller sees the slot idle.  Model that reader
+ * exactly -- preemption disabled, no slot -- on this CPU, and let jiffies
+ * pass: the goal must not be reached while it is "inside", whatever the
+ * clock did.
+ */
+static void smr_lazy_goal_waits_for_invisible_reader(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long goal, start;
+	bool met = false;
+
+	preempt_disable();
+	goal = smr_advance(smr);
+	start = jiffies;
+	while (!time_after(jiffies, start + 6)) {
+		met |= smr_poll(smr, goal);
+		cpu_relax();	/* preemption stays off: no sleep */
+	}
+	met |= smr_poll(smr, goal);
+	preempt_enable();
+	KUNIT_EXPECT_FALSE(test, met);
+	KUNIT_EXPECT_TRUE(test, poll_until(smr, goal));
+}
+
+/* The same with a deferred goal, committed: lazy domains keep the grace. */
+static void smr_lazy_deferred_keeps_grace(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long goal, start;
+	bool met = false;
+
+	preempt_disable();
+	goal = smr_deferred_advance(smr);
+	smr_deferred_advance_commit(smr, goal);
+	start = jiffies;
+	while (!time_after(jiffies, start + 6)) {
+		met |= smr_poll(smr, goal);
+		cpu_relax();	/* preemption stays off: no sleep */
+	}
+	preempt_enable();
+	KUNIT_EXPECT_FALSE(test, met);
+	KUNIT_EXPECT_TRUE(test, poll_until(smr, goal));
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), 0UL);
+}
+
 static struct kunit_case smr_lazy_cases[] = {
+	KUNIT_CASE(smr_lazy_goal_waits_for_invisible_reader),
+	KUNIT_CASE(smr_lazy_deferred_keeps_grace),
 	KUNIT_CASE(smr_lazy_poll_follows_tick),
 	KUNIT_CASE(smr_lazy_section_holds),
 	KUNIT_CASE(smr_lazy_synchronize),
@@ -566,7 +660,92 @@ static void smr_wait_for_other_cpu(struct kunit *test)
 	smr_synchronize(smr);
 }
 
+struct slow_reader {
+	struct smr *smr;
+	struct completion inside;
+	unsigned int hold_ms;
+	bool irqs_off;
+};
+
+static int slow_reader_fn(void *arg)
+{
+	struct slow_reader *r = arg;
+	unsigned long flags = 0;
+
+	if (r->irqs_off)
+		local_irq_save(flags);
+	smr_enter(r->smr);
+	complete(&r->inside);
+	mdelay(r->hold_ms);
+	smr_leave(r->smr);
+	if (r->irqs_off)
+		local_irq_restore(flags);
+	return 0;
+}
+
+/*
+ * smr_synchronize() behind a 200 ms reader on another CPU spins only
+ * briefly and then sleeps: the caller's CPU time is a small part of the
+ * time it waited (a ratio, not a deadline).
+ */
+static void smr_wait_synchronize_sleeps(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct slow_reader r = { .smr = smr, .hold_ms = 200 };
+	u64 cpu0, wall0, cpu, wall;
+	struct task_struct *t;
+
+	init_completion(&r.inside);
+	t = run_on_other_cpu(slow_reader_fn, &r, "smr-kunit-slow");
+	if (!t)
+		kunit_skip(test, "needs two CPUs");
+	wait_for_completion(&r.inside);
+	cpu0 = current->se.sum_exec_runtime;
+	wall0 = ktime_get_ns();
+	smr_synchronize(smr);
+	wall = ktime_get_ns() - wall0;
+	schedule();	/* bring sum_exec_runtime up to date */
+	cpu = current->se.sum_exec_runtime - cpu0;
+	kthread_stop(t);
+	put_task_struct(t);
+	kunit_info(test, "waited %llu us, on the CPU %llu us\n",
+		   wall / 1000, cpu / 1000);
+	KUNIT_EXPECT_LT(test, cpu, wall / 2);
+}
+
+/*
+ * A reader that holds the clock back with interrupts off on another CPU
+ * never reports itself (its tick cannot run): its pollers do.
+ */
+static void smr_wait_stall_seen_by_poller(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct slow_reader r = { .smr = smr, .hold_ms = 4000, .irqs_off = true };
+	unsigned long goal, stalls = smr_stat_sum(smr, SMR_STAT_STALL);
+	struct task_struct *t;
+	bool seen = false;
+	int i;
+
+	init_completion(&r.inside);
+	t = run_on_other_cpu(slow_reader_fn, &r, "smr-kunit-stall");
+	if (!t)
+		kunit_skip(test, "needs two CPUs");
+	wait_for_completion(&r.inside);
+	goal = smr_advance(smr);
+	for (i = 0; i < 400 && !seen; i++) {
+		KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+		seen = smr_stat_sum(smr, SMR_STAT_STALL) > stalls;
+		msleep(20);
+	}
+	kthread_stop(t);
+	put_task_struct(t);
+	KUNIT_EXPECT_TRUE(test, seen);
+	KUNIT_EXPECT_TRUE(test, poll_until(smr, goal));
+}
+
 static struct kunit_case smr_wait_cases[] = {
+	KUNIT_CASE(smr_wait_synchronize_sleeps),
+	KUNIT_CASE_SLOW(smr_wait_stall_seen_by_poller),
 	KUNIT_CASE(smr_wait_returns),
 	KUNIT_CASE(smr_wait_synchronize_returns),
 	KUNIT_CASE(smr_wait_for_other_cpu),

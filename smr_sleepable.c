@@ -16,9 +16,15 @@
  * - R1s (enter: link under the lock, then smp_mb()): as R1, the tracker is
  *   visible before the section's loads.  Pairs with S2, which precedes the
  *   pollers' lockless look at the list head.
- * - R2s (leave: unlink under the lock): the unlock is a release, so the
- *   section's loads are done before a poller that takes the lock later
- *   finds the tracker gone.  Pairs with that poller's lock acquisition (S3s).
+ * - R2s (leave: smp_mb(), then unlink under the lock): the section's
+ *   loads are done before the unlink.  The unlock's release is not
+ *   enough: a poller that finds the list empty without taking the lock
+ *   (smr_sleepers_present()) would otherwise allow load buffering -- the
+ *   reader's loads satisfied after the poller saw the list empty and
+ *   freed.  Pairs with S3s.
+ * - S3s (smr_sleepers_present(), load-acquire of the list head; and the
+ *   lock taken by smr_sleepers_scan()): the frees that follow a poll are
+ *   ordered after the unlink the poller observed.  Pairs with R2s.
  *
  * The lists are the only fields of struct smr_pcpu that other CPUs write,
  * which is why they have a cache line of their own.
@@ -99,7 +105,8 @@ void smr_leave_sleepable(struct smr *smr, struct smr_tracker *tracker)
 		return;
 	smr_lock_release(smr);
 	pcpu = per_cpu_ptr(smr->pcpu, tracker->cpu);
-	/* R2s: the unlock orders the section's loads first; pairs with S3s. */
+	/* R2s: the section's loads before the unlink; pairs with S3s. */
+	smp_mb();
 	raw_spin_lock_irqsave(&pcpu->sleepers_lock, flags);
 	list_del(&tracker->node);
 	raw_spin_unlock_irqrestore(&pcpu->sleepers_lock, flags);
@@ -124,7 +131,59 @@ void smr_sleepers_init(struct smr_pcpu *pcpu)
  */
 bool smr_sleepers_present(struct smr_pcpu *pcpu)
 {
-	return !list_empty(&pcpu->sleepers);
+	/* S3s: pairs with R2s in smr_leave_sleepable(). */
+	return smp_load_acquire(&pcpu->sleepers.next) != &pcpu->sleepers;
+}
+
+/**
+ * smr_sleepers_present_locked() - smr_sleepers_present() under the lock
+ * @pcpu: the CPU's state
+ *
+ * For teardown: once this returns false, no leaving reader is still
+ * inside the lock's critical section (or its unlock) on @pcpu.
+ *
+ * Return: true if the list is not empty.
+ */
+bool smr_sleepers_present_locked(struct smr_pcpu *pcpu)
+{
+	unsigned long flags;
+	bool present;
+
+	raw_spin_lock_irqsave(&pcpu->sleepers_lock, flags);
+	present = !list_empty(&pcpu->sleepers);
+	raw_spin_unlock_irqrestore(&pcpu->sleepers_lock, flags);
+	return present;
+}
+
+/**
+ * smr_sleepers_mine() - is the calling task inside a sleepable section?
+ * @smr: the domain
+ *
+ * Walks every CPU's list: for the misuse checks of the waits, not for
+ * fast paths.
+ *
+ * Return: true if one of the trackers on @smr is the calling task's.
+ */
+bool smr_sleepers_mine(struct smr *smr)
+{
+	struct smr_tracker *t;
+	unsigned long flags;
+	bool mine = false;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
+
+		if (!smr_sleepers_present(pcpu))
+			continue;
+		raw_spin_lock_irqsave(&pcpu->sleepers_lock, flags);
+		list_for_each_entry(t, &pcpu->sleepers, node)
+			mine |= t->task == current;
+		raw_spin_unlock_irqrestore(&pcpu->sleepers_lock, flags);
+		if (mine)
+			break;
+	}
+	return mine;
 }
 
 /**
@@ -142,8 +201,12 @@ void smr_sleepers_scan(struct smr_pcpu *pcpu, struct smr_scan *st)
 	raw_spin_lock_irqsave(&pcpu->sleepers_lock, flags);
 	list_for_each_entry(t, &pcpu->sleepers, node) {
 		seq = smr_scan_clamp(st, t->seq);
-		if (t->task == current && SMR_SEQ_LT(seq, st->goal))
-			st->self_blocked = true;
+		if (SMR_SEQ_LT(seq, st->goal)) {
+			if (t->task == current)
+				st->self_blocked = true;
+			else
+				st->others = true;
+		}
 		st->min = smr_seq_min(st->min, seq);
 	}
 	raw_spin_unlock_irqrestore(&pcpu->sleepers_lock, flags);

@@ -199,6 +199,105 @@ static void smr_sleepable_misuse_synchronize_inside(struct kunit *test)
 	smr_synchronize(smr);
 }
 
+/*
+ * Waits inside the caller's own sleepable section cannot be met: they
+ * warn, and still wait for every other reader before giving up.
+ */
+static void smr_sleepable_misuse_wait_inside_waits_for_others(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
+	struct task_struct *t, *r;
+	struct smr_tracker mine;
+	struct sleeper s;
+
+	t = sleeper_start(test, &s, smr, -1);
+	r = kthread_run(sleeper_release_fn, &s, "smr-kunit-release");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	smr_enter_sleepable(smr, &mine);
+	smr_synchronize(smr);	/* bug: warns, waits for the sleeper */
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(s.leaving));
+	smr_leave_sleepable(smr, &mine);
+	KUNIT_EXPECT_GT(test, smr_stat_sum(smr, SMR_STAT_MISUSE), misuse);
+	kthread_stop(t);
+	put_task_struct(t);
+
+	misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
+	t = sleeper_start(test, &s, smr, -1);
+	r = kthread_run(sleeper_release_fn, &s, "smr-kunit-release");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	smr_enter_sleepable(smr, &mine);
+	smr_wait(smr, smr_advance(smr));	/* bug: the same */
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(s.leaving));
+	smr_leave_sleepable(smr, &mine);
+	KUNIT_EXPECT_GT(test, smr_stat_sum(smr, SMR_STAT_MISUSE), misuse);
+	kthread_stop(t);
+	put_task_struct(t);
+}
+
+static int load_assert_value = 42;
+
+/* smr_entered_load_assert() accepts a sleepable section. */
+static void smr_sleepable_load_assert(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
+	int __smr *p = (int __force __smr *)&load_assert_value;
+	struct smr_tracker t;
+
+	smr_enter_sleepable(smr, &t);
+	KUNIT_EXPECT_EQ(test, *smr_entered_load_assert(p, smr), 42);
+	smr_leave_sleepable(smr, &t);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), misuse);
+}
+
+/*
+ * The wrap guard counts sleepable readers: a reader that holds the clock
+ * while writers advance a lap and more never sees its sequence wrap past
+ * the clock (with wrap_test=1, 600 steps are more than half a lap).
+ */
+static void smr_sleepable_wrap_guard(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long goal = 0;
+	struct smr_tracker t;
+	int i;
+
+	smr_enter_sleepable(smr, &t);
+	for (i = 0; i < 600; i++)
+		goal = smr_advance(smr);
+	KUNIT_EXPECT_TRUE(test, SMR_SEQ_LEQ(t.seq, smr_current(smr)));
+	KUNIT_EXPECT_LT(test, SMR_SEQ_DELTA(smr_current(smr), t.seq),
+			LONG_MAX / 2);
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+	smr_leave_sleepable(smr, &t);
+	smr_wait(smr, goal);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+}
+
+/* The same for the caller's own section, which the guard cannot wait for. */
+static void smr_sleepable_wrap_guard_own_section(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long goal = 0, seq;
+	long distance;
+	bool met;
+	int i;
+
+	smr_enter(smr);
+	seq = this_cpu_ptr(smr->pcpu)->rd_seq[SMR_CTX_TASK];
+	for (i = 0; i < 600; i++)
+		goal = smr_advance(smr);
+	distance = SMR_SEQ_DELTA(smr_current(smr), seq);
+	met = smr_poll(smr, goal);
+	smr_leave(smr);
+	/* Checked outside the section: a failure report allocates. */
+	KUNIT_EXPECT_LT(test, distance, LONG_MAX / 2);
+	KUNIT_EXPECT_FALSE(test, met);
+	smr_wait(smr, goal);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+}
+
 static void smr_sleepable_misuse_plain_domain(struct kunit *test)
 {
 	struct smr *smr = smr_domain_create(SMR_NONE, "kunit-not-sleepable");
@@ -222,6 +321,10 @@ static struct kunit_case smr_sleepable_cases[] = {
 	KUNIT_CASE(smr_sleepable_wait_waits),
 	KUNIT_CASE(smr_sleepable_migrating_reader),
 	KUNIT_CASE(smr_sleepable_misuse_synchronize_inside),
+	KUNIT_CASE(smr_sleepable_misuse_wait_inside_waits_for_others),
+	KUNIT_CASE(smr_sleepable_load_assert),
+	KUNIT_CASE(smr_sleepable_wrap_guard),
+	KUNIT_CASE(smr_sleepable_wrap_guard_own_section),
 	KUNIT_CASE(smr_sleepable_misuse_plain_domain),
 	{}
 };

@@ -30,9 +30,10 @@
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
-#include <linux/smp.h>
+#include <linux/pid.h>
 #include <linux/rculist.h>
 #include <linux/sched.h>
+#include <linux/smp.h>
 #include <linux/timer.h>
 
 #include "smr_internal.h"
