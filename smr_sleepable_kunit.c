@@ -236,17 +236,18 @@ static void smr_sleepable_misuse_wait_inside_waits_for_others(struct kunit *test
 }
 
 static int load_assert_value = 42;
+static int __smr *load_assert_ptr;
 
 /* smr_entered_load_assert() accepts a sleepable section. */
 static void smr_sleepable_load_assert(struct kunit *test)
 {
 	struct smr *smr = test->priv;
 	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
-	int __smr *p = (int __force __smr *)&load_assert_value;
 	struct smr_tracker t;
 
+	smr_init_store(load_assert_ptr, &load_assert_value);
 	smr_enter_sleepable(smr, &t);
-	KUNIT_EXPECT_EQ(test, *smr_entered_load_assert(p, smr), 42);
+	KUNIT_EXPECT_EQ(test, *smr_entered_load_assert(load_assert_ptr, smr), 42);
 	smr_leave_sleepable(smr, &t);
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), misuse);
 }
