@@ -419,7 +419,11 @@ static __always_inline void __smr_leave(struct smr *smr)
  *
  * Context: any context: task, softirq, hardirq and NMI each have their own
  * reader slot, so a section may be entered from an interrupt that arrived
- * during a section of the same domain on the same CPU.
+ * during a section of the same domain on the same CPU.  An exception
+ * (a breakpoint, a page fault) taken inside an NMI has no level of its
+ * own: a section it enters shares the NMI slot, and if the NMI was inside
+ * a section of the same domain it warns "entered twice" and nests (safe,
+ * but do not enter sections from exception handlers that can hit NMIs).
  */
 static __always_inline void smr_enter(struct smr *smr)
 	__acquires(smr)

@@ -12,6 +12,7 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/delay.h>
+#include <linux/hardirq.h>
 #include <linux/export.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
@@ -168,6 +169,15 @@ static void smr_clock_params_init(bool wrap)
  */
 void smr_stat_inc(struct smr *smr, enum smr_stat stat)
 {
+	/*
+	 * Counters are bumped from NMI too (misuse in an NMI section).
+	 * this_cpu_inc() is NMI-safe where the architecture says so (x86:
+	 * one instruction; arm64: an atomic); elsewhere it may be a
+	 * read-modify-write with interrupts off that an NMI would tear, so
+	 * an NMI counts nothing there.
+	 */
+	if (!IS_ENABLED(CONFIG_ARCH_HAVE_NMI_SAFE_CMPXCHG) && in_nmi())
+		return;
 	this_cpu_inc(smr->pcpu->stats[stat]);
 }
 

@@ -759,6 +759,61 @@ static struct kunit_suite smr_wait_suite = {
 	.test_cases = smr_wait_cases,
 };
 
+/* ---- smr_tick: callbacks on CPUs that go idle ------------------------- */
+
+struct idle_caller {
+	struct smr *smr;
+	struct smr_node node;
+	struct completion ran;
+};
+
+static void idle_caller_cb(struct smr_node *node)
+{
+	complete(&container_of(node, struct idle_caller, node)->ran);
+}
+
+/* Queue one callback on this CPU and return: the CPU goes idle. */
+static int idle_caller_fn(void *arg)
+{
+	struct idle_caller *c = arg;
+
+	smr_call(c->smr, &c->node, 0, idle_caller_cb);
+	return 0;
+}
+
+/*
+ * A callback queued by a task that then leaves its CPU idle (or tickless
+ * with nohz_full=) runs without any further call.  The bound is a
+ * liveness check, far beyond any normal latency, not a timing test.
+ */
+static void smr_tick_idle_cpu_runs_callback(struct kunit *test)
+{
+	struct idle_caller c = { .smr = test->priv };
+	struct task_struct *t;
+
+	init_completion(&c.ran);
+	t = run_on_other_cpu(idle_caller_fn, &c, "smr-kunit-idle");
+	if (!t)
+		kunit_skip(test, "needs two CPUs");
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&c.ran,
+			msecs_to_jiffies(SMR_TEST_TICK_WAIT_MS)), 0UL);
+	kthread_stop(t);
+	put_task_struct(t);
+	smr_barrier(c.smr);
+}
+
+static struct kunit_case smr_tick_cases[] = {
+	KUNIT_CASE(smr_tick_idle_cpu_runs_callback),
+	{}
+};
+
+static struct kunit_suite smr_tick_suite = {
+	.name = "smr_tick",
+	.init = smr_test_init,
+	.exit = smr_test_exit,
+	.test_cases = smr_tick_cases,
+};
+
 /* ---- smr_misuse: each bug warns and leaves the domain usable ---------- */
 
 static void expect_usable(struct kunit *test, struct smr *smr)
@@ -906,7 +961,7 @@ static struct kunit_suite smr_misuse_suite = {
 
 kunit_test_suites(&smr_seq_suite, &smr_clock_suite, &smr_reader_suite,
 		  &smr_poll_suite, &smr_deferred_suite, &smr_lazy_suite,
-		  &smr_wait_suite, &smr_misuse_suite);
+		  &smr_wait_suite, &smr_tick_suite, &smr_misuse_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for smr");
