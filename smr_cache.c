@@ -66,6 +66,7 @@ struct smr_cache_pcpu {
  * @tagged: full batches with their goal, oldest first.
  * @ntagged: batches on @tagged.
  * @shrinker: returns tagged batches to the slab under memory pressure.
+ * @fail_batch_alloc: test hook: batch allocations fail.
  */
 struct smr_cache {
 	struct kmem_cache *slab;
@@ -75,6 +76,7 @@ struct smr_cache {
 	struct list_head tagged;
 	unsigned long ntagged;
 	struct shrinker *shrinker;
+	bool fail_batch_alloc;
 };
 
 /* Account a batch's objects as pending in the domain (or no longer). */
@@ -231,7 +233,8 @@ void smr_cache_free(struct smr_cache *c, void *obj)
 		return;
 
 	/* No batch on this CPU: start one with this object. */
-	b = kmalloc(sizeof(*b), GFP_ATOMIC | __GFP_NOWARN);
+	b = READ_ONCE(c->fail_batch_alloc) ? NULL :
+	    kmalloc(sizeof(*b), GFP_ATOMIC | __GFP_NOWARN);
 	if (!b) {
 		smr_wait(c->smr, smr_advance(c->smr));
 		kmem_cache_free(c->slab, obj);
@@ -397,3 +400,33 @@ void smr_cache_destroy(struct smr_cache *c)
 	kfree(c);
 }
 EXPORT_SYMBOL_GPL(smr_cache_destroy);
+
+/**
+ * smr_cache_test_fail_batch_alloc() - make batch allocations fail
+ * @c: the cache
+ * @fail: whether they fail from now on
+ *
+ * A failure-injection hook for smr's KUnit suites; not for consumers.
+ *
+ * Context: any.
+ */
+void smr_cache_test_fail_batch_alloc(struct smr_cache *c, bool fail)
+{
+	WRITE_ONCE(c->fail_batch_alloc, fail);
+}
+EXPORT_SYMBOL_GPL(smr_cache_test_fail_batch_alloc);
+
+/**
+ * smr_cache_test_shrinker() - the cache's shrinker
+ * @c: the cache
+ *
+ * For smr's KUnit suites, which call its count and scan callbacks as
+ * reclaim does; not for consumers.
+ *
+ * Return: the shrinker.
+ */
+struct shrinker *smr_cache_test_shrinker(struct smr_cache *c)
+{
+	return c->shrinker;
+}
+EXPORT_SYMBOL_GPL(smr_cache_test_shrinker);
