@@ -391,7 +391,7 @@ KUNIT_ARRAY_PARAM(cache_deferred, cache_deferred_flags, cache_deferred_desc);
 static void smr_cache_deferred_reuse(struct kunit *test)
 {
 	struct cache_test *t = test->priv;
-	void **fresh;
+	void **fresh;	/* what the loop allocated, freed at the end */
 	bool reused = false;
 	int i, n = 0;
 
@@ -406,8 +406,7 @@ static void smr_cache_deferred_reuse(struct kunit *test)
 
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		reused = was_freed(t, p);
-		if (!reused)
-			fresh[n++] = p;
+		fresh[n++] = p;
 		cond_resched();
 	}
 	kunit_info(test, "reused after %d allocations\n", i);
