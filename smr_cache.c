@@ -303,7 +303,7 @@ static void smr_cache_refill(struct smr_cache *c, gfp_t gfp)
 
 	for (i = 0; i <= SMR_CACHE_RESERVE; i++) {
 		/* Hints only: smr_cache_batch_recycle() decides. */
-		if (READ_ONCE(raw_cpu_ptr(c->pcpu)->spare) &&
+		if (data_race(raw_cpu_ptr(c->pcpu)->spare) &&
 		    READ_ONCE(c->nreserve) >= SMR_CACHE_RESERVE)
 			return;
 		b = smr_cache_batch_alloc(c, gfp);
@@ -704,9 +704,9 @@ static unsigned long smr_cache_shrink_wait(struct smr_cache *c)
  * still holds: that one, and those after it, are kept (the wait warns:
  * waiting inside one's own section is a bug).
  *
- * Context: task context; may sleep when @wait, and then not inside a
- * section of the cache's domain (it warns and does not wait).  Without
- * @wait as smr_cache_free(), on PREEMPT_RT with preemption enabled.
+ * Context: without @wait, any context except NMI (on PREEMPT_RT: with
+ * preemption enabled); with @wait, task context, may sleep, not inside a
+ * section of the cache's domain (it warns and does not wait).
  * Return: the number of objects returned to the slab.
  */
 unsigned long smr_cache_shrink(struct smr_cache *c, bool wait)

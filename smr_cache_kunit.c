@@ -6,6 +6,8 @@
  */
 
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/hrtimer.h>
 #include <linux/irqflags.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -369,6 +371,50 @@ static void smr_cache_free_no_batch_irqs_off(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_WAIT), 0UL);
 }
 
+struct cache_irq_test {
+	struct hrtimer timer;
+	struct cache_test *t;
+	struct completion done;
+	bool in_hardirq;
+};
+
+static enum hrtimer_restart cache_irq_free(struct hrtimer *timer)
+{
+	struct cache_irq_test *it = container_of(timer, struct cache_irq_test,
+						 timer);
+
+	it->in_hardirq = in_hardirq();
+	free_all(it->t);
+	complete(&it->done);
+	return HRTIMER_NORESTART;
+}
+
+/* And from a hard interrupt (an hrtimer's), on a sleepable domain. */
+static void smr_cache_free_no_batch_hardirq(struct kunit *test)
+{
+	struct cache_test *t = test->priv;
+	struct cache_irq_test *it = kunit_kzalloc(test, sizeof(*it),
+						  GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, it);
+	cache_test_use(test, SMR_SLEEPABLE);
+	alloc_all(test, t);
+	it->t = t;
+	init_completion(&it->done);
+	hrtimer_init(&it->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	it->timer.function = cache_irq_free;
+	smr_cache_test_fail_batch_alloc(t->cache, true);
+	hrtimer_start(&it->timer, ns_to_ktime(NSEC_PER_MSEC),
+		      HRTIMER_MODE_REL_HARD);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&it->done, 10 * HZ),
+			0UL);
+	hrtimer_cancel(&it->timer);
+	smr_cache_test_fail_batch_alloc(t->cache, false);
+	KUNIT_EXPECT_TRUE(test, it->in_hardirq);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_MISUSE), 0UL);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_WAIT), 0UL);
+}
+
 static const unsigned long cache_deferred_flags[] = {
 	SMR_DEFERRED,
 	SMR_DEFERRED_LIMIT(SMR_DEFERRED_MAX),
@@ -488,6 +534,7 @@ static struct kunit_case smr_cache_cases[] = {
 	KUNIT_CASE(smr_cache_shrink_wait_misuse_keeps_batch),
 	KUNIT_CASE(smr_cache_free_no_batch_inside_section),
 	KUNIT_CASE(smr_cache_free_no_batch_irqs_off),
+	KUNIT_CASE(smr_cache_free_no_batch_hardirq),
 	KUNIT_CASE_PARAM(smr_cache_deferred_reuse, cache_deferred_gen_params),
 	KUNIT_CASE_PARAM(smr_cache_deferred_flood_is_bounded,
 			 cache_deferred_gen_params),
