@@ -96,15 +96,20 @@ static void alloc_all(struct kunit *test, struct cache_test *t)
 	}
 }
 
-/* Poison and free objs[from..to). */
+/*
+ * Poison and free objs[from..to), on one CPU, so that every
+ * CACHE_TEST_BATCH of them make one batch, tagged when it is full.
+ */
 static void free_range(struct cache_test *t, int from, int to)
 {
 	int i;
 
+	preempt_disable();
 	for (i = from; i < to; i++) {
 		memset(t->objs[i], CACHE_TEST_POISON, CACHE_TEST_SIZE);
 		smr_cache_free(t->cache, t->objs[i]);
 	}
+	preempt_enable();
 }
 
 static void free_all(struct cache_test *t)
