@@ -20,18 +20,19 @@
  * - No object is reused or returned to the slab before the goal of its
  *   batch is reached.  Nothing in smr_cache_alloc(), smr_cache_free() or
  *   the shrinker waits for readers; only smr_cache_shrink(c, true) and
- *   smr_cache_destroy() do, and a batch whose goal they cannot wait for
- *   (the caller's own sleepable section holds it) is kept.
- * - smr_cache_free() never allocates memory it cannot do without.  A new
- *   free batch comes from this CPU's spare, from this CPU's reuse batch
- *   once empty, from a reserve of SMR_CACHE_RESERVE empty batches per
- *   cache, from kmalloc(GFP_NOWAIT), or from an expired tagged batch (or
- *   this CPU's expired reuse batch) whose objects go back to the slab --
- *   in that order.  The spare and the reserve are allocated with the
- *   cache and refilled without waiting when a batch fills and when an
- *   allocation has to go to the slab anyway.  Should all of that fail,
- *   the object is leaked, with a warning naming the domain (counted in
- *   the cache's @leaked), rather than freed while a reader may see it.
+ *   smr_cache_destroy() do, and what they cannot wait for (the caller's
+ *   own sleepable section holds it) is kept, or by destroy leaked.
+ * - smr_cache_free() does not wait for memory either.  A new free batch
+ *   (one per SMR_CACHE_BATCH frees) comes from this CPU's spare, from
+ *   this CPU's reuse batch once empty, from a reserve of
+ *   SMR_CACHE_RESERVE empty batches per cache, from kmalloc(GFP_NOWAIT),
+ *   or from an expired tagged batch (or this CPU's expired reuse batch)
+ *   whose objects go back to the slab -- in that order.  The spare and
+ *   the reserve are allocated with the cache and refilled without
+ *   waiting when a free needs a new batch and when an allocation has to
+ *   go to the slab anyway.  Should all of that fail, the object is
+ *   leaked, with a warning naming the domain (counted in the cache's
+ *   @leaked), rather than freed while a reader may see it.
  * - Bounds: a cache keeps at most SMR_CACHE_MAX_TAGGED tagged batches for
  *   reuse; past that, freeing returns the expired ones to the slab (a
  *   poll, never a wait), so a flood of frees without allocations holds
@@ -549,6 +550,8 @@ static void smr_cache_free_slow(struct smr_cache *c, void *obj)
 		smr_cache_tag(c, full);
 	if (b)
 		smr_cache_batch_recycle(c, b);
+	if (smr_cache_may_slab())
+		smr_cache_refill(c, GFP_NOWAIT);
 }
 
 /**
@@ -562,8 +565,8 @@ static void smr_cache_free_slow(struct smr_cache *c, void *obj)
  * SMR_CACHE_BATCH frees and takes it from memory set aside beforehand;
  * should there be none and no memory at all, the object is leaked with a
  * warning rather than freed early.  On PREEMPT_RT, where the allocator
- * cannot be called with preemption disabled, such calls only use what was
- * set aside.
+ * cannot be called with preemption disabled, a call with preemption
+ * disabled (hardirq context included) only uses what was set aside.
  *
  * Context: any context except NMI, including hardirq and inside a section.
  */
