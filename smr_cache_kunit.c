@@ -6,13 +6,21 @@
  */
 
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/hrtimer.h>
+#include <linux/irqflags.h>
 #include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/shrinker.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "smr.h"
 
+#define CACHE_TEST_BATCH	32	/* SMR_CACHE_BATCH in smr_cache.c */
 #define CACHE_TEST_OBJS		64	/* two batches */
 #define CACHE_TEST_SIZE		64
+#define CACHE_TEST_POISON	0x6b
 
 struct cache_test {
 	struct smr *smr;
@@ -42,6 +50,42 @@ static void smr_cache_test_exit(struct kunit *test)
 	smr_domain_free(t->smr);
 }
 
+/* Replace the fixture's default domain and cache by ones with @flags. */
+static void cache_test_use(struct kunit *test, unsigned long flags)
+{
+	struct cache_test *t = test->priv;
+
+	smr_cache_destroy(t->cache);
+	smr_domain_free(t->smr);
+	t->cache = NULL;
+	t->smr = smr_domain_create(flags, "kunit-cache");
+	KUNIT_ASSERT_NOT_NULL(test, t->smr);
+	t->cache = smr_cache_create("kunit_smr_cache", CACHE_TEST_SIZE, 0, 0,
+				    t->smr);
+	KUNIT_ASSERT_NOT_NULL(test, t->cache);
+}
+
+/* The cache's shrinker, called the way reclaim calls it. */
+static unsigned long shrinker_count(struct cache_test *t)
+{
+	struct shrinker *s = smr_cache_test_shrinker(t->cache);
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL };
+
+	return s->count_objects(s, &sc);
+}
+
+static unsigned long shrinker_scan(struct cache_test *t)
+{
+	struct shrinker *s = smr_cache_test_shrinker(t->cache);
+	struct shrink_control sc = {
+		.gfp_mask = GFP_KERNEL,	/* reclaim that may block */
+		.nr_to_scan = 128,	/* SHRINK_BATCH */
+	};
+	unsigned long freed = s->scan_objects(s, &sc);
+
+	return freed == SHRINK_STOP ? 0 : freed;
+}
+
 static void alloc_all(struct kunit *test, struct cache_test *t)
 {
 	int i;
@@ -52,14 +96,39 @@ static void alloc_all(struct kunit *test, struct cache_test *t)
 	}
 }
 
-static void free_all(struct cache_test *t)
+/*
+ * Poison and free objs[from..to), on one CPU, so that every
+ * CACHE_TEST_BATCH of them make one batch, tagged when it is full.
+ */
+static void free_range(struct cache_test *t, int from, int to)
 {
 	int i;
 
-	for (i = 0; i < CACHE_TEST_OBJS; i++) {
-		memset(t->objs[i], 0x6b, CACHE_TEST_SIZE);	/* poison */
+	preempt_disable();
+	for (i = from; i < to; i++) {
+		memset(t->objs[i], CACHE_TEST_POISON, CACHE_TEST_SIZE);
 		smr_cache_free(t->cache, t->objs[i]);
 	}
+	preempt_enable();
+}
+
+static void free_all(struct cache_test *t)
+{
+	free_range(t, 0, CACHE_TEST_OBJS);
+}
+
+/*
+ * How many of objs[from..to), freed into the cache, still hold the
+ * poison: reading one the cache released to the slab is a KASAN report.
+ */
+static int count_intact(struct cache_test *t, int from, int to)
+{
+	int i, intact = 0;
+
+	for (i = from; i < to; i++)
+		intact += !memchr_inv(t->objs[i], CACHE_TEST_POISON,
+				      CACHE_TEST_SIZE);
+	return intact;
 }
 
 static bool was_freed(struct cache_test *t, void *p)
@@ -204,6 +273,260 @@ static void smr_cache_free_flood_is_bounded(struct kunit *test)
 	KUNIT_EXPECT_GT(test, smr_stat_sum(t->smr, SMR_STAT_CACHE_SHRUNK), 0UL);
 }
 
+/*
+ * Reclaim may run inside a sleepable section of the cache's own domain (a
+ * GFP_KERNEL allocation is allowed there).  The shrinker must not wait for
+ * readers then -- nor ever: a sleepable reader may hold a lock reclaim
+ * needs -- and must not release a batch the section can still see.
+ */
+static void smr_cache_shrinker_never_waits(struct kunit *test)
+{
+	struct cache_test *t = test->priv;
+	struct smr_tracker tracker;
+
+	cache_test_use(test, SMR_SLEEPABLE);
+	alloc_all(test, t);
+	smr_enter_sleepable(t->smr, &tracker);
+	/* One full batch, tagged with a goal this section holds. */
+	free_range(t, 0, CACHE_TEST_BATCH);
+	KUNIT_EXPECT_EQ(test, shrinker_scan(t), 0UL);
+	KUNIT_EXPECT_EQ(test, smr_cache_shrink(t->cache, false), 0UL);
+	KUNIT_EXPECT_EQ(test, count_intact(t, 0, CACHE_TEST_BATCH),
+			CACHE_TEST_BATCH);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_CACHE_SHRUNK), 0UL);
+	smr_leave_sleepable(t->smr, &tracker);
+	KUNIT_EXPECT_EQ(test, shrinker_scan(t), (unsigned long)CACHE_TEST_BATCH);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_CACHE_SHRUNK),
+			(unsigned long)CACHE_TEST_BATCH);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_MISUSE), 0UL);
+	free_range(t, CACHE_TEST_BATCH, CACHE_TEST_OBJS);
+}
+
+/*
+ * smr_cache_shrink(c, true) inside one's own sleepable section cannot wait
+ * for that section (a misuse, warned by the wait): it must keep the batch,
+ * and release it once the section has ended.
+ */
+static void smr_cache_shrink_wait_misuse_keeps_batch(struct kunit *test)
+{
+	struct cache_test *t = test->priv;
+	struct smr_tracker tracker;
+
+	cache_test_use(test, SMR_SLEEPABLE);
+	alloc_all(test, t);
+	smr_enter_sleepable(t->smr, &tracker);
+	free_range(t, 0, CACHE_TEST_BATCH);
+	KUNIT_EXPECT_EQ(test, smr_cache_shrink(t->cache, true), 0UL);
+	KUNIT_EXPECT_EQ(test, count_intact(t, 0, CACHE_TEST_BATCH),
+			CACHE_TEST_BATCH);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_CACHE_SHRUNK), 0UL);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_MISUSE), 1UL);
+	smr_leave_sleepable(t->smr, &tracker);
+	KUNIT_EXPECT_EQ(test, smr_cache_shrink(t->cache, true),
+			(unsigned long)CACHE_TEST_BATCH);
+	free_range(t, CACHE_TEST_BATCH, CACHE_TEST_OBJS);
+}
+
+/*
+ * No memory for a batch, inside a section that still sees what it frees:
+ * smr_cache_free() must neither wait (for itself) nor release the object.
+ */
+static void smr_cache_free_no_batch_inside_section(struct kunit *test)
+{
+	struct cache_test *t = test->priv;
+	void *again[CACHE_TEST_OBJS];
+	int i, reused = 0, intact;
+
+	alloc_all(test, t);
+	smr_cache_test_fail_batch_alloc(t->cache, true);
+	smr_enter(t->smr);
+	free_all(t);
+	for (i = 0; i < CACHE_TEST_OBJS; i++) {
+		again[i] = smr_cache_alloc(t->cache, GFP_ATOMIC);
+		reused += again[i] && was_freed(t, again[i]);
+	}
+	intact = count_intact(t, 0, CACHE_TEST_OBJS);
+	smr_leave(t->smr);
+	smr_cache_test_fail_batch_alloc(t->cache, false);
+	KUNIT_EXPECT_EQ(test, reused, 0);
+	KUNIT_EXPECT_EQ(test, intact, CACHE_TEST_OBJS);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_CACHE_SHRUNK), 0UL);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_MISUSE), 0UL);
+	for (i = 0; i < CACHE_TEST_OBJS; i++)
+		smr_cache_free(t->cache, again[i]);
+}
+
+/*
+ * The same with interrupts disabled on a sleepable domain: no sleeping
+ * wait from atomic context.
+ */
+static void smr_cache_free_no_batch_irqs_off(struct kunit *test)
+{
+	struct cache_test *t = test->priv;
+	unsigned long flags;
+
+	cache_test_use(test, SMR_SLEEPABLE);
+	alloc_all(test, t);
+	smr_cache_test_fail_batch_alloc(t->cache, true);
+	local_irq_save(flags);
+	free_all(t);
+	local_irq_restore(flags);
+	smr_cache_test_fail_batch_alloc(t->cache, false);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_MISUSE), 0UL);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_WAIT), 0UL);
+}
+
+struct cache_irq_test {
+	struct hrtimer timer;
+	struct cache_test *t;
+	struct completion done;
+	bool in_hardirq;
+};
+
+static enum hrtimer_restart cache_irq_free(struct hrtimer *timer)
+{
+	struct cache_irq_test *it = container_of(timer, struct cache_irq_test,
+						 timer);
+
+	it->in_hardirq = in_hardirq();
+	free_all(it->t);
+	complete(&it->done);
+	return HRTIMER_NORESTART;
+}
+
+/* And from a hard interrupt (an hrtimer's), on a sleepable domain. */
+static void smr_cache_free_no_batch_hardirq(struct kunit *test)
+{
+	struct cache_test *t = test->priv;
+	struct cache_irq_test *it = kunit_kzalloc(test, sizeof(*it),
+						  GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, it);
+	cache_test_use(test, SMR_SLEEPABLE);
+	alloc_all(test, t);
+	it->t = t;
+	init_completion(&it->done);
+	hrtimer_init(&it->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	it->timer.function = cache_irq_free;
+	smr_cache_test_fail_batch_alloc(t->cache, true);
+	hrtimer_start(&it->timer, ns_to_ktime(NSEC_PER_MSEC),
+		      HRTIMER_MODE_REL_HARD);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&it->done, 10 * HZ),
+			0UL);
+	hrtimer_cancel(&it->timer);
+	smr_cache_test_fail_batch_alloc(t->cache, false);
+	KUNIT_EXPECT_TRUE(test, it->in_hardirq);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_MISUSE), 0UL);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_WAIT), 0UL);
+}
+
+static const unsigned long cache_deferred_flags[] = {
+	SMR_DEFERRED,
+	SMR_DEFERRED_LIMIT(SMR_DEFERRED_MAX),
+};
+
+static void cache_deferred_desc(const unsigned long *flags, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "deferred limit %lu",
+		 (*flags >> SMR_DEFERRED_SHIFT) ?: 8);
+}
+
+KUNIT_ARRAY_PARAM(cache_deferred, cache_deferred_flags, cache_deferred_desc);
+
+#define CACHE_TEST_TRIES	1000
+
+/*
+ * On a quiet deferred domain nobody commits a batch's goal: the cache must
+ * do it when it looks for objects to reuse, or they are never reused.
+ */
+static void smr_cache_deferred_reuse(struct kunit *test)
+{
+	struct cache_test *t = test->priv;
+	void **fresh;	/* what the loop allocated, freed at the end */
+	bool reused = false;
+	int i, n = 0;
+
+	cache_test_use(test, *(const unsigned long *)test->param_value);
+	fresh = kunit_kcalloc(test, CACHE_TEST_TRIES, sizeof(*fresh),
+			      GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fresh);
+	alloc_all(test, t);
+	free_range(t, 0, CACHE_TEST_BATCH);
+	for (i = 0; i < CACHE_TEST_TRIES && !reused; i++) {
+		void *p = smr_cache_alloc(t->cache, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		reused = was_freed(t, p);
+		fresh[n++] = p;
+		cond_resched();
+	}
+	kunit_info(test, "reused after %d allocations\n", i);
+	KUNIT_EXPECT_TRUE(test, reused);
+	while (n)
+		smr_cache_free(t->cache, fresh[--n]);
+	free_range(t, CACHE_TEST_BATCH, CACHE_TEST_OBJS);
+}
+
+#define CACHE_TEST_DEFERRED_FLOOD	20000
+
+/* A burst of frees on a deferred domain keeps a bounded number of batches. */
+static void smr_cache_deferred_flood_is_bounded(struct kunit *test)
+{
+	struct cache_test *t = test->priv;
+	void **objs;
+	long peak = 0;
+	int i;
+
+	cache_test_use(test, *(const unsigned long *)test->param_value);
+	objs = kvcalloc(CACHE_TEST_DEFERRED_FLOOD, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < CACHE_TEST_DEFERRED_FLOOD; i++) {
+		objs[i] = smr_cache_alloc(t->cache, GFP_KERNEL);
+		if (!objs[i])
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, i, CACHE_TEST_DEFERRED_FLOOD);
+	while (i--) {
+		smr_cache_free(t->cache, objs[i]);
+		peak = max(peak, atomic_long_read(&t->smr->cache_pending_objs));
+		if (i % 1024 == 0)
+			cond_resched();
+	}
+	kvfree(objs);
+	kunit_info(test, "peak pending: %ld objects\n", peak);
+	/* About the 64 batches kept for reuse, not the 625 the burst tagged. */
+	KUNIT_EXPECT_LT(test, peak, 200L * CACHE_TEST_BATCH);
+}
+
+/*
+ * Under memory pressure the shrinker also sees what sits in per-cpu
+ * batches: expired objects waiting for reuse, and partial free batches.
+ */
+static void smr_cache_shrinker_sees_percpu_batches(struct kunit *test)
+{
+	struct cache_test *t = test->priv;
+	void *p;
+
+	alloc_all(test, t);
+	free_all(t);
+	smr_synchronize(t->smr);
+	p = smr_cache_alloc(t->cache, GFP_KERNEL);	/* fills a reuse batch */
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, was_freed(t, p));
+	KUNIT_EXPECT_EQ(test, shrinker_count(t),
+			(unsigned long)CACHE_TEST_OBJS - 1);
+	KUNIT_EXPECT_EQ(test, shrinker_scan(t),
+			(unsigned long)CACHE_TEST_OBJS - 1);
+	KUNIT_EXPECT_EQ(test, shrinker_count(t), 0UL);
+	/* A partial free batch: tagged by the scan, released once expired. */
+	smr_cache_free(t->cache, p);
+	KUNIT_EXPECT_EQ(test, shrinker_count(t), 1UL);
+	KUNIT_EXPECT_EQ(test, smr_cache_shrink(t->cache, false), 1UL);
+	KUNIT_EXPECT_EQ(test, shrinker_count(t), 0UL);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_CACHE_SHRUNK),
+			(unsigned long)CACHE_TEST_OBJS);
+}
+
 static struct kunit_case smr_cache_cases[] = {
 	KUNIT_CASE(smr_cache_no_reuse_before_goal),
 	KUNIT_CASE(smr_cache_reuse_after_goal),
@@ -212,6 +535,15 @@ static struct kunit_case smr_cache_cases[] = {
 	KUNIT_CASE(smr_cache_shared_domain),
 	KUNIT_CASE(smr_cache_destroy_with_pending),
 	KUNIT_CASE(smr_cache_free_flood_is_bounded),
+	KUNIT_CASE(smr_cache_shrinker_never_waits),
+	KUNIT_CASE(smr_cache_shrink_wait_misuse_keeps_batch),
+	KUNIT_CASE(smr_cache_free_no_batch_inside_section),
+	KUNIT_CASE(smr_cache_free_no_batch_irqs_off),
+	KUNIT_CASE(smr_cache_free_no_batch_hardirq),
+	KUNIT_CASE_PARAM(smr_cache_deferred_reuse, cache_deferred_gen_params),
+	KUNIT_CASE_PARAM(smr_cache_deferred_flood_is_bounded,
+			 cache_deferred_gen_params),
+	KUNIT_CASE(smr_cache_shrinker_sees_percpu_batches),
 	{}
 };
 
