@@ -144,6 +144,7 @@ enum smr_stat {
 	SMR_STAT_CACHE_REUSED,	/* smr_cache objects reused after their goal */
 	SMR_STAT_CACHE_BATCH,	/* smr_cache batches tagged, one advance each */
 	SMR_STAT_CACHE_SHRUNK,	/* smr_cache objects returned to the slab */
+	SMR_STAT_CACHE_LEAKED,	/* smr_cache objects kept forever: no memory, no goal */
 	SMR_STAT_NR,
 };
 

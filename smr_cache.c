@@ -32,7 +32,8 @@
  *   waiting when a free needs a new batch and when an allocation has to
  *   go to the slab anyway.  Should all of that fail, the object is
  *   leaked, with a warning naming the domain (counted in the cache's
- *   @leaked), rather than freed while a reader may see it.
+ *   @leaked and in the domain's cache_leaked in debugfs), rather than
+ *   freed while a reader may see it.
  * - Bounds: a cache keeps at most SMR_CACHE_MAX_TAGGED tagged batches for
  *   reuse; past that, freeing returns the expired ones to the slab (a
  *   poll, never a wait), so a flood of frees without allocations holds
@@ -523,6 +524,7 @@ static struct smr_cache_batch *smr_cache_find_empty(struct smr_cache *c)
 static void smr_cache_leak(struct smr_cache *c)
 {
 	atomic_long_inc(&c->leaked);
+	smr_stat_inc(c->smr, SMR_STAT_CACHE_LEAKED);
 	WARN_ONCE(1, "smr: %s: smr_cache_free() found no memory for a batch; object leaked, not freed before its goal\n",
 		  c->smr->name);
 }

@@ -39,6 +39,7 @@ static const char * const smr_stat_names[SMR_STAT_NR] = {
 	[SMR_STAT_CACHE_REUSED]	= "cache_reused",
 	[SMR_STAT_CACHE_BATCH]	= "cache_batch",
 	[SMR_STAT_CACHE_SHRUNK]	= "cache_shrunk",
+	[SMR_STAT_CACHE_LEAKED]	= "cache_leaked",
 };
 
 static const char * const smr_ctx_names[SMR_CTX_NR] = {
