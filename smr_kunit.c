@@ -790,13 +790,15 @@ static void smr_tick_idle_cpu_runs_callback(struct kunit *test)
 {
 	struct idle_caller c = { .smr = test->priv };
 	struct task_struct *t;
+	unsigned long ran;
 
 	init_completion(&c.ran);
 	t = run_on_other_cpu(idle_caller_fn, &c, "smr-kunit-idle");
 	if (!t)
 		kunit_skip(test, "needs two CPUs");
-	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&c.ran,
-			msecs_to_jiffies(SMR_TEST_TICK_WAIT_MS)), 0UL);
+	ran = wait_for_completion_timeout(&c.ran,
+					  msecs_to_jiffies(SMR_TEST_TICK_WAIT_MS));
+	KUNIT_EXPECT_GT(test, ran, 0UL);
 	kthread_stop(t);
 	put_task_struct(t);
 	smr_barrier(c.smr);
