@@ -257,12 +257,14 @@ static void smr_lazy_record(struct smr *smr, unsigned long wr)
 	struct smr_clock *clk = &smr->clock;
 	unsigned int i;
 	/*
-	 * E1: the grace period starts after this CPU wrote the step to @wr
-	 * (program order, and both under lazy_lock).  A writer that read
-	 * the clock before the step (lazy W) is from-read-before it, so its
-	 * unpublishing stores precede the grace period.
+	 * E1: the grace period counted from here starts after this CPU
+	 * wrote the step to @wr (program order, and both under lazy_lock;
+	 * get_state_synchronize_rcu() has a full barrier).  A writer that
+	 * read the clock before the step (lazy W) is from-read-before it, so
+	 * its unpublishing stores precede the grace period.  The cookie only
+	 * observes; smr_lazy_start_gp() makes sure a grace period runs.
 	 */
-	unsigned long cookie = start_poll_synchronize_rcu();
+	unsigned long cookie = get_state_synchronize_rcu();
 
 	if (clk->lazy_nr == SMR_LAZY_STEPS) {
 		/* Merge into the newest: a later grace period is as good. */
@@ -306,6 +308,19 @@ static bool smr_lazy_reapable(struct smr *smr)
 }
 
 /*
+ * Make sure RCU runs a grace period for the recorded steps: outside
+ * lazy_lock, and only with interrupts on (start_poll_synchronize_rcu()
+ * insists).  A caller with interrupts off leaves it to the next poll or
+ * tick that has them on; the clock's busy hook keeps a tick running while
+ * steps are pending.
+ */
+static void smr_lazy_start_gp(struct smr *smr)
+{
+	if (READ_ONCE(smr->clock.lazy_nr) && !irqs_disabled())
+		start_poll_synchronize_rcu();
+}
+
+/*
  * Bring a lazy clock up to date with jiffies: one step per jiffy elapsed,
  * at most SMR_LAZY_GRACE at once after an idle period, and never past the
  * wrap guard; record each step for the evidence and retire the steps
@@ -342,6 +357,7 @@ static void smr_lazy_tick(struct smr *smr)
 		smp_store_release(&clk->lazy_jiffies, now);
 	}
 	raw_spin_unlock_irqrestore(&smr->lazy_lock, flags);
+	smr_lazy_start_gp(smr);
 }
 
 /* How a poll may wait; see __smr_poll(). */
@@ -972,6 +988,7 @@ void smr_clock_tick(struct smr *smr)
 	if (!(smr->flags & SMR_LAZY))
 		return;
 	smr_lazy_tick(smr);
+	smr_lazy_start_gp(smr);
 	rd = atomic_long_read_acquire(&smr->clock.rd_seq);
 	wr = atomic_long_read_acquire(&smr->clock.wr_seq);
 	if (rd != wr) {
@@ -980,6 +997,19 @@ void smr_clock_tick(struct smr *smr)
 
 		smr_scan(smr, &st);
 	}
+}
+
+/**
+ * smr_clock_busy() - does the lazy clock wait for a grace period?
+ * @smr: the domain
+ *
+ * Return: true while lazy steps await their grace period, so that a
+ * non-deferrable tick keeps retiring them (and starting grace periods)
+ * even when every poller runs with interrupts off.
+ */
+bool smr_clock_busy(struct smr *smr)
+{
+	return (smr->flags & SMR_LAZY) && READ_ONCE(smr->clock.lazy_nr);
 }
 
 /**

@@ -85,6 +85,7 @@ void smr_stall_report_remote(struct smr *smr, int cpu, unsigned int ctx,
 /* smr_core.c */
 void smr_stat_inc(struct smr *smr, enum smr_stat stat);
 void smr_clock_tick(struct smr *smr);
+bool smr_clock_busy(struct smr *smr);
 void smr_clock_cpu_offline(struct smr *smr, int cpu);
 /*
  * Internal waits say whether the goal was met: false means a section the

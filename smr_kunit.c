@@ -732,6 +732,10 @@ static void smr_wait_stall_seen_by_poller(struct kunit *test)
 		kunit_skip(test, "needs two CPUs");
 	wait_for_completion(&r.inside);
 	goal = smr_advance(smr);
+	kunit_info(test, "reader on CPU %d (slot %#lx), me on %d, goal %#lx rd %#lx wr %#lx\n",
+		   task_cpu(t),
+		   per_cpu_ptr(smr->pcpu, task_cpu(t))->rd_seq[SMR_CTX_TASK],
+		   raw_smp_processor_id(), goal, rd_seq(smr), wr_seq(smr));
 	for (i = 0; i < 400 && !seen; i++) {
 		KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
 		seen = smr_stat_sum(smr, SMR_STAT_STALL) > stalls;

@@ -56,6 +56,7 @@ static const struct smr_service smr_services[] = {
 	{
 		.name = "clock",
 		.tick = smr_clock_tick,
+		.busy = smr_clock_busy,
 		.cpu_offline = smr_clock_cpu_offline,
 	}, {
 		.name = "call",
