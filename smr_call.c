@@ -504,30 +504,39 @@ void smr_call_tick(struct smr *smr)
 /*
  * Take what the worker may invoke: the done list, and when expedited
  * every closed batch (whose goals it then waits for).  The worker keeps
- * per-cpu order: everything taken is older than what stays behind.  The
- * queue stays expedited while callbacks remain in cur, so that the worker
- * comes back for them.
+ * per-cpu order: everything taken is older than what stays behind.
+ *
+ * The worker closes cur itself, and clears expedite in the same critical
+ * section that moves cur to closing: whoever expedited the queue before
+ * that has its callbacks in the batch being closed or older, all taken
+ * below; whoever expedites it after sets the flag again and kicks the
+ * worker.  While another close is in flight the flag stays: that closer
+ * kicks the worker when it is done.
  */
 static bool smr_call_take(struct smr_call_pcpu *q, struct smr_cblist *out)
 {
-	unsigned long flags;
-	bool wait;
+	unsigned long flags, goal;
+	bool wait, close = false;
 
 	raw_spin_lock_irqsave(&q->lock, flags);
 	wait = q->expedite || q->offline;
+	if (wait && !q->closing.cnt) {
+		q->expedite = false;
+		close = smr_call_close_begin(q, false);
+	}
 	raw_spin_unlock_irqrestore(&q->lock, flags);
-	if (wait)
-		smr_call_close(q->smr, q, false);
+	if (close) {
+		goal = smr_advance(q->smr);
+		raw_spin_lock_irqsave(&q->lock, flags);
+		smr_call_close_end(q->smr, q, goal);
+		raw_spin_unlock_irqrestore(&q->lock, flags);
+	}
 
 	raw_spin_lock_irqsave(&q->lock, flags);
 	cblist_init(out);
 	cblist_splice(out, &q->done);
-	if (wait) {
-		while (q->wait_nr)
-			smr_call_wait_pop(q, out);
-		if (!q->cur.cnt && !q->closing.cnt)
-			q->expedite = false;
-	}
+	while (wait && q->wait_nr)
+		smr_call_wait_pop(q, out);
 	q->inflight = out->cnt;
 	raw_spin_unlock_irqrestore(&q->lock, flags);
 	return out->cnt;

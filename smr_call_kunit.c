@@ -301,7 +301,7 @@ static void call_self_kick_cb(struct smr_node *node)
 static void smr_call_misuse_worker_self_blocked(struct kunit *test)
 {
 	struct smr *smr = smr_domain_create(SMR_SLEEPABLE, "kunit-call-self");
-	unsigned long misuse, deadline;
+	unsigned long misuse, deadline, kicked;
 	struct call_self *s;
 
 	KUNIT_ASSERT_NOT_NULL(test, smr);
@@ -315,13 +315,14 @@ static void smr_call_misuse_worker_self_blocked(struct kunit *test)
 	smr_call(smr, &s->kick, SMR_CALL_EXPEDITE, call_self_kick_cb);
 	smr_enter_sleepable(smr, &s->tracker);
 	complete(&s->entered);
-	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&s->kicked,
-			  msecs_to_jiffies(CALL_TEST_LIVENESS_MS)));
+	kicked = wait_for_completion_timeout(&s->kicked,
+					     msecs_to_jiffies(CALL_TEST_LIVENESS_MS));
+	KUNIT_EXPECT_TRUE(test, kicked);
 	/* The worker finds its own section in the way (a misuse, counted). */
 	deadline = jiffies + msecs_to_jiffies(CALL_TEST_LIVENESS_MS);
 	while (smr_stat_sum(smr, SMR_STAT_MISUSE) == misuse &&
 	       time_before(jiffies, deadline))
-		msleep(10);
+		msleep(20);
 	msleep(50);
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), misuse + 1);
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->victim.runs), 0,
@@ -541,7 +542,7 @@ static void smr_call_from_hardirq_during_flood(struct kunit *test)
 			cond_resched();
 	}
 	while (READ_ONCE(ci->next) < CALL_TEST_IRQ_IRQ)
-		msleep(1);
+		msleep(20);
 	hrtimer_cancel(&ci->timer);
 	smr_barrier(smr);
 	for (i = 0; i < n; i++) {
