@@ -450,7 +450,10 @@ void smr_call(struct smr *smr, struct smr_node *node, size_t size,
 	}
 	node->cb = cb;
 
-	/* This CPU's queue, and the one close in flight on it, until the end. */
+	/*
+	 * Stay on this CPU: q is its queue, and a close in flight on it is
+	 * not to be preempted (interrupts and the tick skip closing meanwhile).
+	 */
 	preempt_disable();
 	q = this_cpu_ptr(smr->calls);
 	raw_spin_lock_irqsave(&q->lock, flags);
@@ -544,8 +547,10 @@ static bool smr_call_take(struct smr_call_pcpu *q, struct smr_cblist *out)
 
 /*
  * Put a list whose goal could not be met back in front of wait, oldest
- * first as before; the tick polls it again.  Its goal is not newer than
- * any in wait, which were closed after it was taken.
+ * first as before; the tick polls it again.  What was closed or promoted
+ * meanwhile is newer and stays behind it: done joins the list (taking its
+ * goal, which is not older), and the batches in wait have goals not older
+ * than either.
  */
 static void smr_call_requeue(struct smr_call_pcpu *q, struct smr_cblist *list)
 {
@@ -554,6 +559,7 @@ static void smr_call_requeue(struct smr_call_pcpu *q, struct smr_cblist *list)
 
 	raw_spin_lock_irqsave(&q->lock, flags);
 	list->aged = true;
+	cblist_splice(list, &q->done);
 	if (q->wait_nr == SMR_CALL_WAIT_SEGS) {
 		/* In front of the oldest, with its (newer) goal. */
 		oldest = smr_call_wait_slot(q, 0);
@@ -672,10 +678,11 @@ static bool smr_barrier_queue(struct smr *smr, int cpu, struct smr_barrier_node 
  *
  * On every CPU, online or not, whose queue is not empty, queues a marker
  * behind the callbacks already there, expedites the queue and waits until
- * every marker has run.  Callbacks queued after it started, by callbacks
- * among them too, are not waited for.  Use it before tearing down what
- * callbacks use, e.g. before a module that queued callbacks is unloaded;
- * smr_domain_free() does it until the queues are empty.
+ * every marker has run.  Callbacks queued after it started -- by the
+ * callbacks it waits for, too -- may not be waited for.  Use it before
+ * tearing down what callbacks use, e.g. before a module that queued
+ * callbacks is unloaded; smr_domain_free() repeats it until every queue is
+ * empty.
  *
  * Called inside a section of @smr it cannot wait: it warns and returns.
  * Inside a sleepable section of @smr it would wait for itself: don't.

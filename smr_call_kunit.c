@@ -27,14 +27,18 @@ struct call_probe {
 	unsigned long goal;		/* smr_current() when queued */
 	atomic_t runs;
 	bool goal_met;			/* seen by the callback */
+	int order;			/* when it ran, see call_order */
 	struct completion ran;
 };
+
+static atomic_t call_order = ATOMIC_INIT(0);
 
 static void call_probe_cb(struct smr_node *node)
 {
 	struct call_probe *p = container_of(node, struct call_probe, node);
 
 	p->goal_met = smr_poll(p->smr, p->goal);
+	p->order = atomic_inc_return(&call_order);
 	atomic_inc(&p->runs);
 	complete(&p->ran);
 }
@@ -280,6 +284,7 @@ struct call_self {
 	struct completion entered;
 	struct completion kicked;
 	struct call_probe victim;
+	struct call_probe follower;
 };
 
 static void call_self_kick_cb(struct smr_node *node)
@@ -311,6 +316,8 @@ static void smr_call_misuse_worker_self_blocked(struct kunit *test)
 	init_completion(&s->entered);
 	init_completion(&s->kicked);
 	misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
+	/* One CPU: the follower must land on the victim's queue. */
+	migrate_disable();
 	/* The kick's goal is older than the section: the section holds it not. */
 	smr_call(smr, &s->kick, SMR_CALL_EXPEDITE, call_self_kick_cb);
 	smr_enter_sleepable(smr, &s->tracker);
@@ -327,12 +334,20 @@ static void smr_call_misuse_worker_self_blocked(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), misuse + 1);
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->victim.runs), 0,
 			    "callback invoked while its goal was unmet");
-	/* The section ends: the victim runs, on a met goal. */
+	/* A later call waits behind the victim, held by the section too. */
+	call_probe_queue(&s->follower, smr, SMR_CALL_EXPEDITE);
+	migrate_enable();
+	msleep(100);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->follower.runs), 0);
+	/* The section ends: both run, in order, on met goals. */
 	WRITE_ONCE(s->tracker.task, current);
 	smr_leave_sleepable(smr, &s->tracker);
 	KUNIT_EXPECT_TRUE(test, call_probe_wait(&s->victim));
+	KUNIT_EXPECT_TRUE(test, call_probe_wait(&s->follower));
 	KUNIT_EXPECT_EQ(test, atomic_read(&s->victim.runs), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->follower.runs), 1);
 	KUNIT_EXPECT_TRUE(test, s->victim.goal_met);
+	KUNIT_EXPECT_LT(test, s->victim.order, s->follower.order);
 	smr_domain_free(smr);
 }
 
