@@ -685,7 +685,8 @@ static bool smr_barrier_queue(struct smr *smr, int cpu, struct smr_barrier_node 
  * empty.
  *
  * Called inside a section of @smr it cannot wait: it warns and returns.
- * Inside a sleepable section of @smr it would wait for itself: don't.
+ * Inside a sleepable section of @smr, or from one of its callbacks, it
+ * would wait for itself: don't.
  *
  * Context: task context, may sleep.
  */
