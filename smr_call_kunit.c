@@ -9,6 +9,8 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -25,14 +27,18 @@ struct call_probe {
 	unsigned long goal;		/* smr_current() when queued */
 	atomic_t runs;
 	bool goal_met;			/* seen by the callback */
+	int order;			/* when it ran, see call_order */
 	struct completion ran;
 };
+
+static atomic_t call_order = ATOMIC_INIT(0);
 
 static void call_probe_cb(struct smr_node *node)
 {
 	struct call_probe *p = container_of(node, struct call_probe, node);
 
 	p->goal_met = smr_poll(p->smr, p->goal);
+	p->order = atomic_inc_return(&call_order);
 	atomic_inc(&p->runs);
 	complete(&p->ran);
 }
@@ -263,6 +269,307 @@ static void smr_call_misuse_barrier_inside_section(struct kunit *test)
 	smr_barrier(smr);
 }
 
+/* ---- Regression cases (issue 10) --------------------------------------- */
+
+/*
+ * A reader that impersonates the worker: the kick callback runs in the
+ * worker, takes over the test's sleepable tracker (as if the worker had
+ * entered the section) and queues the victim, whose goal the section then
+ * holds.  The worker must not invoke the victim on that unmet goal.
+ */
+struct call_self {
+	struct smr *smr;
+	struct smr_tracker tracker;
+	struct smr_node kick;
+	struct completion entered;
+	struct completion kicked;
+	struct call_probe victim;
+	struct call_probe follower;
+};
+
+static void call_self_kick_cb(struct smr_node *node)
+{
+	struct call_self *s = container_of(node, struct call_self, kick);
+	struct call_probe *p = &s->victim;
+
+	wait_for_completion(&s->entered);
+	WRITE_ONCE(s->tracker.task, current);
+	p->smr = s->smr;
+	atomic_set(&p->runs, 0);
+	init_completion(&p->ran);
+	/* A goal the section holds: the victim must wait for it. */
+	p->goal = smr_advance(s->smr);
+	smr_call(s->smr, &p->node, SMR_CALL_EXPEDITE, call_probe_cb);
+	complete(&s->kicked);
+}
+
+static void smr_call_misuse_worker_self_blocked(struct kunit *test)
+{
+	struct smr *smr = smr_domain_create(SMR_SLEEPABLE, "kunit-call-self");
+	unsigned long misuse, deadline, kicked;
+	struct call_self *s;
+
+	KUNIT_ASSERT_NOT_NULL(test, smr);
+	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->smr = smr;
+	init_completion(&s->entered);
+	init_completion(&s->kicked);
+	misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
+	/* One CPU: the follower must land on the victim's queue. */
+	migrate_disable();
+	/* The kick's goal is older than the section: the section holds it not. */
+	smr_call(smr, &s->kick, SMR_CALL_EXPEDITE, call_self_kick_cb);
+	smr_enter_sleepable(smr, &s->tracker);
+	complete(&s->entered);
+	kicked = wait_for_completion_timeout(&s->kicked,
+					     msecs_to_jiffies(CALL_TEST_LIVENESS_MS));
+	KUNIT_EXPECT_TRUE(test, kicked);
+	/* The worker finds its own section in the way (a misuse, counted). */
+	deadline = jiffies + msecs_to_jiffies(CALL_TEST_LIVENESS_MS);
+	while (smr_stat_sum(smr, SMR_STAT_MISUSE) == misuse &&
+	       time_before(jiffies, deadline))
+		msleep(20);
+	msleep(50);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), misuse + 1);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->victim.runs), 0,
+			    "callback invoked while its goal was unmet");
+	/* A later call waits behind the victim, held by the section too. */
+	call_probe_queue(&s->follower, smr, SMR_CALL_EXPEDITE);
+	migrate_enable();
+	msleep(100);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->follower.runs), 0);
+	/* The section ends: both run, in order, on met goals. */
+	WRITE_ONCE(s->tracker.task, current);
+	smr_leave_sleepable(smr, &s->tracker);
+	KUNIT_EXPECT_TRUE(test, call_probe_wait(&s->victim));
+	KUNIT_EXPECT_TRUE(test, call_probe_wait(&s->follower));
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->victim.runs), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->follower.runs), 1);
+	KUNIT_EXPECT_TRUE(test, s->victim.goal_met);
+	KUNIT_EXPECT_LT(test, s->victim.order, s->follower.order);
+	smr_domain_free(smr);
+}
+
+#define CALL_TEST_DEFERRED_MS	30000	/* liveness bound, not a timing */
+
+/* A single call on a quiet deferred domain: the tick alone must run it. */
+static void call_deferred_single(struct kunit *test, unsigned long flags)
+{
+	struct smr *smr = smr_domain_create(flags, "kunit-call-deferred");
+	struct call_probe *p;
+	bool ran;
+
+	KUNIT_ASSERT_NOT_NULL(test, smr);
+	p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	call_probe_queue(p, smr, sizeof(*p));
+	ran = wait_for_completion_timeout(&p->ran,
+					  msecs_to_jiffies(CALL_TEST_DEFERRED_MS));
+	KUNIT_EXPECT_TRUE_MSG(test, ran,
+			      "one smr_call() on a quiet domain (flags %#lx) did not run in %u ms",
+			      flags, CALL_TEST_DEFERRED_MS);
+	smr_domain_free(smr);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p->runs), 1);
+	KUNIT_EXPECT_TRUE(test, p->goal_met);
+}
+
+static void smr_call_deferred_single_call_runs(struct kunit *test)
+{
+	call_deferred_single(test, SMR_DEFERRED);
+}
+
+static void smr_call_deferred_limit_single_call_runs(struct kunit *test)
+{
+	call_deferred_single(test, SMR_DEFERRED_LIMIT(3));
+}
+
+#define CALL_TEST_CHAIN		16
+
+/* A callback that queues itself again until the chain has CHAIN links. */
+struct call_chain {
+	struct smr_node node;
+	struct smr *smr;
+	atomic_t links;
+};
+
+static void call_chain_cb(struct smr_node *node)
+{
+	struct call_chain *c = container_of(node, struct call_chain, node);
+
+	if (atomic_inc_return(&c->links) < CALL_TEST_CHAIN)
+		smr_call(c->smr, &c->node, sizeof(*c), call_chain_cb);
+}
+
+/* Teardown runs what callbacks queue while it waits for them. */
+static void call_free_runs_chain(struct kunit *test, unsigned long flags)
+{
+	struct smr *smr = smr_domain_create(flags, "kunit-call-chain");
+	struct call_chain *c;
+
+	KUNIT_ASSERT_NOT_NULL(test, smr);
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->smr = smr;
+	atomic_set(&c->links, 0);
+	smr_call(smr, &c->node, sizeof(*c), call_chain_cb);
+	smr_domain_free(smr);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&c->links), CALL_TEST_CHAIN,
+			    "links of a self-requeueing chain lost by smr_domain_free()");
+}
+
+static void smr_call_free_runs_requeued_chain(struct kunit *test)
+{
+	call_free_runs_chain(test, SMR_NONE);
+}
+
+static void smr_call_free_runs_requeued_chain_lazy(struct kunit *test)
+{
+	call_free_runs_chain(test, SMR_LAZY);
+}
+
+/*
+ * One node queued twice (a bug): debugobjects catches it, smr reports it
+ * and leaves the node queued once, and a node queued in between -- which
+ * the second link would cut off -- still runs.
+ */
+static void smr_call_misuse_double_queue(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
+	struct call_probe *p;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_OBJECTS))
+		kunit_skip(test, "needs CONFIG_DEBUG_OBJECTS");
+	p = kunit_kcalloc(test, 2, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	/* BH off: no tick closes the batch between the calls. */
+	local_bh_disable();
+	call_probe_queue(&p[0], smr, 16);
+	call_probe_queue(&p[1], smr, 16);
+	smr_call(smr, &p[0].node, 16, call_probe_cb);	/* bug: queued */
+	local_bh_enable();
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), misuse + 1);
+	KUNIT_EXPECT_TRUE(test, call_probe_wait(&p[0]));
+	KUNIT_EXPECT_TRUE_MSG(test, call_probe_wait(&p[1]),
+			      "the callback queued in between was lost");
+	smr_barrier(smr);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p[0].runs), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p[1].runs), 1);
+}
+
+/*
+ * call_invoked <= call_queued, read as debugfs should: invoked first.  A
+ * callback is counted as queued under its queue's lock before the worker,
+ * which takes that lock, counts it as invoked; the smp_rmb() pairs with
+ * that release/acquire chain.
+ */
+static void call_expect_counts(struct kunit *test, struct smr *smr, bool settled)
+{
+	unsigned long invoked, queued;
+
+	invoked = smr_stat_sum(smr, SMR_STAT_CALL_INVOKED);
+	smp_rmb();	/* pairs with the queue lock chain, see above */
+	queued = smr_stat_sum(smr, SMR_STAT_CALL_QUEUED);
+	KUNIT_EXPECT_LE(test, invoked, queued);
+	if (settled)
+		KUNIT_EXPECT_EQ(test, invoked, queued);
+}
+
+#define CALL_TEST_COUNT_ROUNDS	8
+#define CALL_TEST_COUNT_CALLS	5000
+
+static void smr_call_invoked_never_exceeds_queued(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct flood f = { .ran = ATOMIC_LONG_INIT(0) };
+	struct smr_node *nodes;
+	unsigned int r, i;
+
+	nodes = vmalloc(array_size(CALL_TEST_COUNT_CALLS, sizeof(*nodes)));
+	KUNIT_ASSERT_NOT_NULL(test, nodes);
+	flood_state = &f;
+	smr_barrier(smr);		/* on empty queues */
+	call_expect_counts(test, smr, true);
+	for (r = 0; r < CALL_TEST_COUNT_ROUNDS; r++) {
+		for (i = 0; i < CALL_TEST_COUNT_CALLS; i++) {
+			smr_call(smr, &nodes[i], CALL_TEST_FLOOD_SIZE, flood_cb);
+			if (i % 500 == 0) {
+				call_expect_counts(test, smr, false);
+				cond_resched();
+			}
+		}
+		smr_barrier(smr);
+		call_expect_counts(test, smr, true);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&f.ran),
+			(long)CALL_TEST_COUNT_ROUNDS * CALL_TEST_COUNT_CALLS);
+	vfree(nodes);
+}
+
+/*
+ * Calls from a hard interrupt land on the queue a task is closing: every
+ * callback still runs once, on a goal taken after it was queued.
+ */
+#define CALL_TEST_IRQ_TASK	20000
+#define CALL_TEST_IRQ_IRQ	2000
+
+struct call_irq {
+	struct hrtimer timer;
+	struct smr *smr;
+	struct call_probe *probes;
+	unsigned int next;
+};
+
+static enum hrtimer_restart call_irq_fn(struct hrtimer *t)
+{
+	struct call_irq *ci = container_of(t, struct call_irq, timer);
+
+	call_probe_queue(&ci->probes[ci->next], ci->smr,
+			 ci->next % 64 ? 32 : SMR_CALL_EXPEDITE);
+	if (++ci->next == CALL_TEST_IRQ_IRQ)
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(t, ns_to_ktime(50 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+static void smr_call_from_hardirq_during_flood(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned int i, ran = 0, met = 0, n = CALL_TEST_IRQ_TASK + CALL_TEST_IRQ_IRQ;
+	struct call_probe *p;
+	struct call_irq *ci;
+
+	/* Not on the stack: debugobjects tracks the timer. */
+	ci = kunit_kzalloc(test, sizeof(*ci), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ci);
+	p = vzalloc(array_size(n, sizeof(*p)));
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	ci->smr = smr;
+	ci->probes = p + CALL_TEST_IRQ_TASK;
+	hrtimer_init(&ci->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	ci->timer.function = call_irq_fn;
+	hrtimer_start(&ci->timer, ns_to_ktime(50 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+	for (i = 0; i < CALL_TEST_IRQ_TASK; i++) {
+		call_probe_queue(&p[i], smr, i % 1000 ? 32 : SMR_CALL_EXPEDITE);
+		if (i % 256 == 0)
+			cond_resched();
+	}
+	while (READ_ONCE(ci->next) < CALL_TEST_IRQ_IRQ)
+		msleep(20);
+	hrtimer_cancel(&ci->timer);
+	smr_barrier(smr);
+	for (i = 0; i < n; i++) {
+		ran += atomic_read(&p[i].runs) == 1;
+		met += p[i].goal_met;
+	}
+	KUNIT_EXPECT_EQ(test, ran, n);
+	KUNIT_EXPECT_EQ(test, met, n);
+	call_expect_counts(test, smr, true);
+	vfree(p);
+}
+
 static struct kunit_case smr_call_cases[] = {
 	KUNIT_CASE(smr_call_runs_once_after_goal),
 	KUNIT_CASE(smr_call_expedite),
@@ -273,6 +580,14 @@ static struct kunit_case smr_call_cases[] = {
 	KUNIT_CASE_SLOW(smr_call_flood_is_bounded),
 	KUNIT_CASE(smr_call_domain_free_runs_pending),
 	KUNIT_CASE(smr_call_misuse_barrier_inside_section),
+	KUNIT_CASE(smr_call_misuse_worker_self_blocked),
+	KUNIT_CASE_SLOW(smr_call_deferred_single_call_runs),
+	KUNIT_CASE_SLOW(smr_call_deferred_limit_single_call_runs),
+	KUNIT_CASE(smr_call_free_runs_requeued_chain),
+	KUNIT_CASE(smr_call_free_runs_requeued_chain_lazy),
+	KUNIT_CASE_SLOW(smr_call_misuse_double_queue),
+	KUNIT_CASE(smr_call_invoked_never_exceeds_queued),
+	KUNIT_CASE_SLOW(smr_call_from_hardirq_during_flood),
 	{}
 };
 

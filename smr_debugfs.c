@@ -52,11 +52,20 @@ static const char * const smr_ctx_names[SMR_CTX_NR] = {
 static int stats_show(struct seq_file *m, void *unused)
 {
 	struct smr *smr = m->private;
+	unsigned long queued, invoked, v;
 	unsigned int i;
 
-	for (i = 0; i < SMR_STAT_NR; i++)
-		seq_printf(m, "%-20s %lu\n", smr_stat_names[i],
-			   smr_stat_sum(smr, i));
+	/* Read in an order that never shows more invoked than queued. */
+	smr_call_stats(smr, &queued, &invoked);
+	for (i = 0; i < SMR_STAT_NR; i++) {
+		if (i == SMR_STAT_CALL_QUEUED)
+			v = queued;
+		else if (i == SMR_STAT_CALL_INVOKED)
+			v = invoked;
+		else
+			v = smr_stat_sum(smr, i);
+		seq_printf(m, "%-20s %lu\n", smr_stat_names[i], v);
+	}
 	seq_printf(m, "%-20s %ld\n", "call_pending_objs",
 		   atomic_long_read(&smr->call_pending_objs));
 	seq_printf(m, "%-20s %ld\n", "call_pending_bytes",

@@ -106,6 +106,8 @@ void smr_call_tick(struct smr *smr);
 bool smr_call_busy(struct smr *smr);
 void smr_call_cpu_online(struct smr *smr, int cpu);
 void smr_call_cpu_offline(struct smr *smr, int cpu);
+void smr_call_stats(struct smr *smr, unsigned long *queued,
+		    unsigned long *invoked);
 
 /* smr_sleepable.c */
 void smr_sleepers_init(struct smr_pcpu *pcpu);
