@@ -124,6 +124,10 @@ static unsigned int pressure = 1;
 module_param(pressure, uint, 0444);
 MODULE_PARM_DESC(pressure, "flavour=sleepable: 0 off; 1 sleepable readers allocate and shrink the cache inside their sections; 2 also under real memory pressure");
 
+static bool shrink_wait = true;
+module_param(shrink_wait, bool, 0444);
+MODULE_PARM_DESC(shrink_wait, "pressure: now and then shrink the cache waiting for goals, inside a section, as direct reclaim does");
+
 static bool ctx_frees = true;
 module_param(ctx_frees, bool, 0444);
 MODULE_PARM_DESC(ctx_frees, "Free cache objects readers may see from a softirq and from inside sections");
@@ -151,6 +155,8 @@ MODULE_PARM_DESC(cache_fail, "Fail every Nth smr_cache batch allocation (0: neve
 /* smr_cache.c's SMR_CACHE_BATCH: objects that may stay in a partial batch. */
 #define SMR_TORTURE_CACHE_BATCH	32
 #define SMR_TORTURE_PRESSURE_BYTES	(4 * PAGE_SIZE)
+#define SMR_TORTURE_PRESSURE_OBJS	4	/* cache objects per pressure read */
+#define SMR_TORTURE_SNAP	8	/* objects a pressure read looks at */
 #define SMR_TORTURE_HOG_ORDER	4	/* the memory hog's chunks */
 
 enum torture_kind {
@@ -386,27 +392,65 @@ static void torture_read_sleepable(struct torture_reader *r)
 		torture_count(r, ok, age);
 }
 
+/* Objects a pressure reader looks at: its slot's and the queue's oldest. */
+struct torture_snap {
+	unsigned int n;
+	struct torture_obj *obj[SMR_TORTURE_SNAP];
+	struct torture_look look[SMR_TORTURE_SNAP];
+};
+
+static void torture_snap_add(struct torture_snap *s, struct torture_obj *obj)
+{
+	if (!obj || s->n == SMR_TORTURE_SNAP)
+		return;
+	s->obj[s->n] = obj;
+	torture_look(obj, &s->look[s->n++]);
+}
+
+/* Inside the section: the next ones to be retired are the queue's head. */
+static void torture_snap_take(struct torture_snap *s)
+{
+	struct torture_obj *obj;
+
+	s->n = 0;
+	torture_snap_add(s, torture_pick());
+	smrq_entered_foreach(obj, &torture_queue, qlink) {
+		if (s->n == SMR_TORTURE_SNAP)
+			break;
+		torture_snap_add(s, obj);
+	}
+}
+
+static bool torture_snap_check(struct torture_snap *s, unsigned int *age)
+{
+	unsigned int i, a;
+	bool ok = true;
+
+	*age = 0;
+	for (i = 0; i < s->n; i++) {
+		ok &= torture_relook(s->obj[i], &s->look[i], &a);
+		*age = max(*age, a);
+	}
+	return ok;
+}
+
 /*
- * Inside a sleepable section: take an object of the cache and some pages
- * with GFP_KERNEL (no retries: the hog must not end in the OOM killer),
- * and shrink the cache -- now and then, one reader at a time, as direct
- * reclaim does it, waiting for goals that may be this very section's.
- * The object gets a new generation and poison, so that a reader still
- * holding it sees a reuse.
+ * Inside a sleepable section: shrink the cache -- now and then, one
+ * reader at a time, waiting, as direct reclaim does it, for goals that
+ * may be this very section's -- then take objects of the cache and some
+ * pages with GFP_KERNEL (no retries: the hog must not end in the OOM
+ * killer).  The objects get a new generation and poison: fresh ones come
+ * first from what the shrink just gave back to the slab on this CPU, so
+ * a shrink that released what this section still sees is caught.
  */
 static void torture_pressure_work(struct torture_reader *r)
 {
 	const gfp_t gfp = GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN;
-	struct torture_obj *mine = smr_cache_alloc(torture_cache, gfp);
-	void *pages = kmalloc(SMR_TORTURE_PRESSURE_BYTES, gfp);
-	bool wait = get_random_u32_below(16) == 0;
+	struct torture_obj *mine[SMR_TORTURE_PRESSURE_OBJS];
+	bool wait = shrink_wait && get_random_u32_below(16) == 0;
+	unsigned int i;
+	void *pages;
 
-	if (mine) {
-		r->pressure_allocs++;
-		mine->kind = TORTURE_CACHE;
-		WRITE_ONCE(mine->gen, mine->gen + 1);
-		WRITE_ONCE(mine->magic, SMR_TORTURE_POISON);
-	}
 	if (wait && !mutex_trylock(&torture_shrink_lock)) {
 		wait = false;
 		r->shrink_contended++;
@@ -416,28 +460,35 @@ static void torture_pressure_work(struct torture_reader *r)
 		r->shrink_waits++;
 		mutex_unlock(&torture_shrink_lock);
 	}
+	pages = kmalloc(SMR_TORTURE_PRESSURE_BYTES, gfp);
+	for (i = 0; i < ARRAY_SIZE(mine); i++) {
+		mine[i] = smr_cache_alloc(torture_cache, gfp);
+		if (!mine[i])
+			continue;
+		r->pressure_allocs++;
+		mine[i]->kind = TORTURE_CACHE;
+		WRITE_ONCE(mine[i]->gen, mine[i]->gen + 1);
+		WRITE_ONCE(mine[i]->magic, SMR_TORTURE_POISON);
+	}
 	kfree(pages);
-	smr_cache_free(torture_cache, mine);
+	for (i = 0; i < ARRAY_SIZE(mine); i++)
+		smr_cache_free(torture_cache, mine[i]);
 }
 
 /* A sleepable reader whose section spans torture_pressure_work(). */
 static void torture_read_pressure(struct torture_reader *r)
 {
 	struct smr_tracker tracker;
-	struct torture_look l;
-	struct torture_obj *obj;
-	unsigned int age = 0;
-	bool ok = true;
+	struct torture_snap snap;
+	unsigned int age;
+	bool ok;
 
 	smr_enter_sleepable(torture_smr, &tracker);
-	obj = torture_pick();
-	if (obj)
-		torture_look(obj, &l);
+	torture_snap_take(&snap);
 	torture_pressure_work(r);
-	if (obj)
-		ok = torture_relook(obj, &l, &age);
+	ok = torture_snap_check(&snap, &age);
 	smr_leave_sleepable(torture_smr, &tracker);
-	if (obj)
+	if (snap.n)
 		torture_count(r, ok, age);
 }
 
@@ -1442,11 +1493,11 @@ static int __init torture_init(void)
 		INIT_LIST_HEAD(&torture_writers[i].retired);
 		INIT_LIST_HEAD(&torture_writers[i].pool);
 	}
-	pr_info("start: duration=%us nreaders=%u nwriters=%u flavour=%s retire=%s hotplug_ms=%u busted=%d quiet_ms=%u idle_calls=%u idle_cpu=%d%s pressure=%u ctx_frees=%d cache_fail=%u\n",
+	pr_info("start: duration=%us nreaders=%u nwriters=%u flavour=%s retire=%s hotplug_ms=%u busted=%d quiet_ms=%u idle_calls=%u idle_cpu=%d%s pressure=%u shrink_wait=%d ctx_frees=%d cache_fail=%u\n",
 		duration, nreaders, nwriters, flavour, retire, hotplug_ms, busted,
 		quiet_ms, idle_calls, torture_idle.cpu,
 		torture_idle.nohz_full ? " (nohz_full)" : "", torture_pressure,
-		ctx_frees, cache_fail);
+		shrink_wait, ctx_frees, cache_fail);
 
 	ret = torture_start_threads();
 	if (!ret)
