@@ -55,6 +55,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/tick.h>
+#include <linux/vmstat.h>
 #include <linux/wait.h>
 
 #include "smr.h"
@@ -192,6 +193,7 @@ struct torture_reader {
 	unsigned long shrunk;		/* by smr_cache_shrink() in sections */
 	unsigned long shrink_waits;	/* of them with wait == true */
 	unsigned long shrink_contended;	/* wanted to wait, another did */
+	unsigned long reclaims;		/* direct reclaims during pressure_work */
 };
 
 struct torture_writer {
@@ -443,9 +445,40 @@ static bool torture_snap_check(struct torture_snap *s, unsigned int *age)
  * first from what the shrink just gave back to the slab on this CPU, so
  * a shrink that released what this section still sees is caught.
  */
-static void torture_pressure_work(struct torture_reader *r)
+/* Direct reclaims of GFP_KERNEL allocations on this CPU so far. */
+static unsigned long torture_reclaims(void)
+{
+#ifdef CONFIG_VM_EVENT_COUNTERS
+	return this_cpu_read(vm_event_states.event[ALLOCSTALL_NORMAL]);
+#else
+	return 0;
+#endif
+}
+
+/*
+ * Allocate SMR_TORTURE_PRESSURE_OBJS objects and a few pages inside the
+ * section, counting the direct reclaims on this CPU meanwhile.
+ */
+static void *torture_pressure_alloc(struct torture_reader *r,
+				    struct torture_obj **mine)
 {
 	const gfp_t gfp = GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN;
+	unsigned long reclaims;
+	unsigned int i;
+	void *pages;
+
+	migrate_disable();
+	reclaims = torture_reclaims();
+	pages = kmalloc(SMR_TORTURE_PRESSURE_BYTES, gfp);
+	for (i = 0; i < SMR_TORTURE_PRESSURE_OBJS; i++)
+		mine[i] = smr_cache_alloc(torture_cache, gfp);
+	r->reclaims += torture_reclaims() - reclaims;
+	migrate_enable();
+	return pages;
+}
+
+static void torture_pressure_work(struct torture_reader *r)
+{
 	struct torture_obj *mine[SMR_TORTURE_PRESSURE_OBJS];
 	bool wait = shrink_wait && get_random_u32_below(16) == 0;
 	unsigned int i;
@@ -460,9 +493,8 @@ static void torture_pressure_work(struct torture_reader *r)
 		r->shrink_waits++;
 		mutex_unlock(&torture_shrink_lock);
 	}
-	pages = kmalloc(SMR_TORTURE_PRESSURE_BYTES, gfp);
+	pages = torture_pressure_alloc(r, mine);
 	for (i = 0; i < ARRAY_SIZE(mine); i++) {
-		mine[i] = smr_cache_alloc(torture_cache, gfp);
 		if (!mine[i])
 			continue;
 		r->pressure_allocs++;
@@ -1021,51 +1053,60 @@ static void torture_keep_off_idle(struct task_struct *t)
 }
 
 /*
- * pressure=2: hold all the memory an allocation that does not retry can
- * get, so that the readers' allocations inside their sections reclaim
- * (and run the cache's shrinker there); give a little back at once and
- * the rest after a while.  Pauses for the quiet periods.
+ * pressure=2: hold all the memory allocations that do not retry can get,
+ * in chunks of SMR_TORTURE_HOG_ORDER and then single pages (the order in
+ * page->private), so that the readers' allocations inside their sections
+ * reclaim and run the cache's shrinker there; give a little back at once
+ * and the rest after a while.  Pauses for the quiet periods.
  */
 static unsigned long torture_hog_fill(struct list_head *held)
 {
 	const gfp_t gfp = GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN;
-	unsigned long n = 0;
+	unsigned int order = SMR_TORTURE_HOG_ORDER;
+	unsigned long bytes = 0;
 	struct page *page;
 
 	while (!kthread_should_stop() && !READ_ONCE(torture_quiet_now)) {
-		page = alloc_pages(gfp, SMR_TORTURE_HOG_ORDER);
-		if (!page)
+		page = alloc_pages(gfp, order);
+		if (!page && !order)
 			break;
+		if (!page) {
+			order = 0;
+			continue;
+		}
+		set_page_private(page, order);
 		list_add(&page->lru, held);
-		n++;
+		bytes += PAGE_SIZE << order;
 		cond_resched();
 	}
-	return n;
+	return bytes;
 }
 
-static void torture_hog_release(struct list_head *held, unsigned long n)
+/* Give back at least @bytes, newest first. */
+static void torture_hog_release(struct list_head *held, unsigned long bytes)
 {
 	struct page *page, *next;
+	unsigned long freed = 0;
 
 	list_for_each_entry_safe(page, next, held, lru) {
-		if (!n--)
+		if (freed >= bytes)
 			break;
 		list_del(&page->lru);
-		__free_pages(page, SMR_TORTURE_HOG_ORDER);
+		freed += PAGE_SIZE << page_private(page);
+		__free_pages(page, page_private(page));
 	}
 }
 
 static int torture_hog_fn(void *unused)
 {
-	unsigned long n, mb;
+	unsigned long mb;
 	LIST_HEAD(held);
 
 	while (!kthread_should_stop()) {
-		n = torture_hog_fill(&held);
-		mb = (n << (PAGE_SHIFT + SMR_TORTURE_HOG_ORDER)) >> 20;
+		mb = torture_hog_fill(&held) >> 20;
 		torture_rare.hog_max_mb = max(torture_rare.hog_max_mb, mb);
-		/* About 2 MB back: the readers' allocations hit the edge. */
-		torture_hog_release(&held, SZ_2M >> (PAGE_SHIFT + SMR_TORTURE_HOG_ORDER));
+		/* A little back: the readers' allocations hit the edge. */
+		torture_hog_release(&held, SZ_2M);
 		torture_sleep_ms(50);
 		torture_hog_release(&held, ULONG_MAX);
 		torture_sleep_ms(200);
@@ -1109,6 +1150,7 @@ struct torture_totals {
 	unsigned long reads, errors, updates;
 	unsigned int max_age;
 	unsigned long pressure_allocs, shrunk, shrink_waits, shrink_contended;
+	unsigned long reclaims;
 	unsigned long section_frees;
 	long calls_pending;		/* queued and not run */
 };
@@ -1127,6 +1169,7 @@ static void torture_sum_readers(struct torture_totals *t)
 		t->shrunk += READ_ONCE(r->shrunk);
 		t->shrink_waits += READ_ONCE(r->shrink_waits);
 		t->shrink_contended += READ_ONCE(r->shrink_contended);
+		t->reclaims += READ_ONCE(r->reclaims);
 	}
 }
 
@@ -1158,7 +1201,7 @@ static unsigned int torture_ms(atomic_long_t *jiffies_max)
  */
 static void torture_print(const char *what, struct torture_totals *t)
 {
-	pr_info("%s flavour=%s busted=%d reads=%lu updates=%lu errors=%lu max_age=%u wraps=%lu hotplug=%lu calls=%ld queued=%ld pending=%ld cb_lat_ms=%u quiet=%lu quiet_stuck=%lu cache_stuck=%lu idle=%lu idle_stuck=%lu idle_lat_ms=%u idle_cpu=%d nohz_full=%d pressure=%u pallocs=%lu shrunk=%lu shrink_waits=%lu hog_mb=%lu irq_frees=%lu section_frees=%lu cache_fail=%u\n",
+	pr_info("%s flavour=%s busted=%d reads=%lu updates=%lu errors=%lu max_age=%u wraps=%lu hotplug=%lu calls=%ld queued=%ld pending=%ld cb_lat_ms=%u quiet=%lu quiet_stuck=%lu cache_stuck=%lu idle=%lu idle_stuck=%lu idle_lat_ms=%u idle_cpu=%d nohz_full=%d pressure=%u pallocs=%lu shrunk=%lu shrink_waits=%lu reclaims=%lu hog_mb=%lu irq_frees=%lu section_frees=%lu cache_fail=%u\n",
 		what, flavour, busted, t->reads, t->updates, t->errors,
 		t->max_age, READ_ONCE(torture_writers[0].wraps),
 		READ_ONCE(torture_hotplug_ops),
@@ -1170,7 +1213,8 @@ static void torture_print(const char *what, struct torture_totals *t)
 		READ_ONCE(torture_idle.cycles), READ_ONCE(torture_idle.stuck),
 		torture_ms(&torture_rare.idle_max_lat), torture_idle.cpu,
 		torture_idle.nohz_full, torture_pressure, t->pressure_allocs,
-		t->shrunk, t->shrink_waits, READ_ONCE(torture_rare.hog_max_mb),
+		t->shrunk, t->shrink_waits, t->reclaims,
+		READ_ONCE(torture_rare.hog_max_mb),
 		READ_ONCE(torture_rare.irq_frees), t->section_frees, cache_fail);
 }
 
