@@ -805,7 +805,7 @@ static void torture_update(struct torture_writer *w, unsigned int slot)
 		smr_synchronize(torture_smr);
 }
 
-/* A quiet period: stop advancing the clock until it ends. */
+/* A quiet period: stop advancing the clock (or hogging) until it ends. */
 static void torture_writer_pause(void)
 {
 	atomic_inc(&torture_quiet.paused);
@@ -953,11 +953,13 @@ static void torture_quiet_period(struct torture_quiet *q)
 		q->cache_stuck++;
 }
 
+/* Wait for the writers, and the hog, to pause. */
 static void torture_quiet_begin(void)
 {
+	unsigned int n = nwriters + (torture_pressure >= 2);
+
 	WRITE_ONCE(torture_quiet_now, true);
-	while (atomic_read(&torture_quiet.paused) < nwriters &&
-	       !kthread_should_stop())
+	while (atomic_read(&torture_quiet.paused) < n && !kthread_should_stop())
 		schedule_timeout_idle(1);
 }
 
@@ -1053,11 +1055,14 @@ static void torture_keep_off_idle(struct task_struct *t)
 }
 
 /*
- * pressure=2: hold all the memory allocations that do not retry can get,
- * in chunks of SMR_TORTURE_HOG_ORDER and then single pages (the order in
- * page->private), so that the readers' allocations inside their sections
- * reclaim and run the cache's shrinker there; give a little back at once
- * and the rest after a while.  Pauses for the quiet periods.
+ * pressure=2: take all the memory that allocations without retries can
+ * get, in chunks of SMR_TORTURE_HOG_ORDER and then single pages (the
+ * order in page->private), and keep it; every 50 ms give a little back
+ * and take it again, so that free memory stays at the edge and the
+ * readers' allocations inside their sections reclaim, running the
+ * cache's shrinker there.  Everything goes back before a quiet period
+ * starts: the kernel's shrinker would otherwise release the probe's
+ * batches under torture_cache_probe_check().
  */
 static unsigned long torture_hog_fill(struct list_head *held)
 {
@@ -1082,8 +1087,9 @@ static unsigned long torture_hog_fill(struct list_head *held)
 	return bytes;
 }
 
-/* Give back at least @bytes, newest first. */
-static void torture_hog_release(struct list_head *held, unsigned long bytes)
+/* Give back at least @bytes, newest first; return how much. */
+static unsigned long torture_hog_release(struct list_head *held,
+					 unsigned long bytes)
 {
 	struct page *page, *next;
 	unsigned long freed = 0;
@@ -1095,21 +1101,25 @@ static void torture_hog_release(struct list_head *held, unsigned long bytes)
 		freed += PAGE_SIZE << page_private(page);
 		__free_pages(page, page_private(page));
 	}
+	return freed;
 }
 
 static int torture_hog_fn(void *unused)
 {
-	unsigned long mb;
+	unsigned long held_bytes = 0;
 	LIST_HEAD(held);
 
 	while (!kthread_should_stop()) {
-		mb = torture_hog_fill(&held) >> 20;
-		torture_rare.hog_max_mb = max(torture_rare.hog_max_mb, mb);
-		/* A little back: the readers' allocations hit the edge. */
-		torture_hog_release(&held, SZ_2M);
+		if (READ_ONCE(torture_quiet_now)) {
+			held_bytes -= torture_hog_release(&held, ULONG_MAX);
+			torture_writer_pause();
+			continue;
+		}
+		held_bytes += torture_hog_fill(&held);
+		torture_rare.hog_max_mb = max(torture_rare.hog_max_mb,
+					      held_bytes >> 20);
+		held_bytes -= torture_hog_release(&held, SZ_2M);
 		torture_sleep_ms(50);
-		torture_hog_release(&held, ULONG_MAX);
-		torture_sleep_ms(200);
 	}
 	torture_hog_release(&held, ULONG_MAX);
 	return 0;
