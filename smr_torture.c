@@ -638,19 +638,27 @@ static struct torture_obj *torture_cache_get(gfp_t gfp)
 	return obj;
 }
 
+/* Writers allocate as usual, but without the OOM killer under the hog. */
+static gfp_t torture_writer_gfp(void)
+{
+	if (torture_pressure >= 2)
+		return GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN;
+	return GFP_KERNEL;
+}
+
 static struct torture_obj *torture_obj_get(struct torture_writer *w,
 					   enum torture_kind kind)
 {
 	struct torture_obj *obj;
 
 	if (kind == TORTURE_CACHE)
-		return torture_cache_get(GFP_KERNEL);
+		return torture_cache_get(torture_writer_gfp());
 	if (kind == TORTURE_PIPELINE && w->npool > SMR_TORTURE_POOL_MIN) {
 		obj = list_first_entry(&w->pool, struct torture_obj, node);
 		list_del(&obj->node);
 		w->npool--;
 	} else {
-		obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+		obj = kzalloc(sizeof(*obj), torture_writer_gfp());
 		if (!obj)
 			return NULL;
 	}
@@ -1093,13 +1101,16 @@ static unsigned long torture_hog_release(struct list_head *held,
 {
 	struct page *page, *next;
 	unsigned long freed = 0;
+	unsigned int order;
 
 	list_for_each_entry_safe(page, next, held, lru) {
 		if (freed >= bytes)
 			break;
 		list_del(&page->lru);
-		freed += PAGE_SIZE << page_private(page);
-		__free_pages(page, page_private(page));
+		order = page_private(page);
+		set_page_private(page, 0);
+		freed += PAGE_SIZE << order;
+		__free_pages(page, order);
 	}
 	return freed;
 }
