@@ -1036,7 +1036,7 @@ static int torture_idle_fn(void *arg)
 	return 0;
 }
 
-/* The last online nohz_full CPU, else the last online CPU, else idle_cpu. */
+/* idle_cpu if given, else the last online nohz_full CPU, else the last online one. */
 static void torture_idle_pick(struct torture_idle *t)
 {
 	int cpu;
