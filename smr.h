@@ -310,7 +310,7 @@ void smr_cache_free(struct smr_cache *c, void *obj);
 unsigned long smr_cache_shrink(struct smr_cache *c, bool wait);
 /* Test hooks for smr's own KUnit suites, not for consumers (smr_cache.c). */
 struct shrinker;
-void smr_cache_test_fail_batch_alloc(struct smr_cache *c, bool fail);
+void smr_cache_test_fail_batch_alloc(struct smr_cache *c, unsigned int every);
 struct shrinker *smr_cache_test_shrinker(struct smr_cache *c);
 void smr_enter_sleepable(struct smr *smr, struct smr_tracker *tracker)
 	__acquires(smr);

@@ -115,7 +115,8 @@ struct smr_cache_pcpu {
  * @nreserve: batches on @reserve.
  * @leaked: objects leaked because no batch could be found for them.
  * @shrinker: returns expired objects to the slab under memory pressure.
- * @fail_batch_alloc: test hook: batch allocations fail.
+ * @fail_batch_alloc: test hook: every Nth batch allocation fails (0: none).
+ * @fail_batch_count: batch allocations tried while @fail_batch_alloc is set.
  */
 struct smr_cache {
 	struct kmem_cache *slab;
@@ -129,7 +130,8 @@ struct smr_cache {
 	unsigned int nreserve;
 	atomic_long_t leaked;
 	struct shrinker *shrinker;
-	bool fail_batch_alloc;
+	unsigned int fail_batch_alloc;
+	atomic_t fail_batch_count;
 };
 
 /*
@@ -148,7 +150,9 @@ static struct smr_cache_batch *smr_cache_batch_alloc(struct smr_cache *c,
 {
 	struct smr_cache_batch *b;
 
-	if (READ_ONCE(c->fail_batch_alloc))
+	unsigned int every = READ_ONCE(c->fail_batch_alloc);
+
+	if (every && atomic_inc_return(&c->fail_batch_count) % every == 0)
 		return NULL;
 	b = kmalloc(sizeof(*b), gfp | __GFP_NOWARN);
 	if (b)
@@ -868,16 +872,18 @@ EXPORT_SYMBOL_GPL(smr_cache_destroy);
 /**
  * smr_cache_test_fail_batch_alloc() - make batch allocations fail
  * @c: the cache
- * @fail: whether they fail from now on
+ * @every: from now on every @every-th batch allocation fails; 1: all of
+ *	them, 0: none
  *
- * A failure-injection hook for smr's KUnit suites; not for consumers.
- * Batches set aside when the cache was created are still used.
+ * A failure-injection hook for smr's KUnit suites and smr_torture; not
+ * for consumers.  Batches set aside when the cache was created are still
+ * used.
  *
  * Context: any.
  */
-void smr_cache_test_fail_batch_alloc(struct smr_cache *c, bool fail)
+void smr_cache_test_fail_batch_alloc(struct smr_cache *c, unsigned int every)
 {
-	WRITE_ONCE(c->fail_batch_alloc, fail);
+	WRITE_ONCE(c->fail_batch_alloc, every);
 }
 EXPORT_SYMBOL_GPL(smr_cache_test_fail_batch_alloc);
 

@@ -338,7 +338,7 @@ static void smr_cache_free_no_batch_inside_section(struct kunit *test)
 	int i, reused = 0, intact;
 
 	alloc_all(test, t);
-	smr_cache_test_fail_batch_alloc(t->cache, true);
+	smr_cache_test_fail_batch_alloc(t->cache, 1);
 	smr_enter(t->smr);
 	free_all(t);
 	for (i = 0; i < CACHE_TEST_OBJS; i++) {
@@ -347,7 +347,7 @@ static void smr_cache_free_no_batch_inside_section(struct kunit *test)
 	}
 	intact = count_intact(t, 0, CACHE_TEST_OBJS);
 	smr_leave(t->smr);
-	smr_cache_test_fail_batch_alloc(t->cache, false);
+	smr_cache_test_fail_batch_alloc(t->cache, 0);
 	KUNIT_EXPECT_EQ(test, reused, 0);
 	KUNIT_EXPECT_EQ(test, intact, CACHE_TEST_OBJS);
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_CACHE_SHRUNK), 0UL);
@@ -367,11 +367,11 @@ static void smr_cache_free_no_batch_irqs_off(struct kunit *test)
 
 	cache_test_use(test, SMR_SLEEPABLE);
 	alloc_all(test, t);
-	smr_cache_test_fail_batch_alloc(t->cache, true);
+	smr_cache_test_fail_batch_alloc(t->cache, 1);
 	local_irq_save(flags);
 	free_all(t);
 	local_irq_restore(flags);
-	smr_cache_test_fail_batch_alloc(t->cache, false);
+	smr_cache_test_fail_batch_alloc(t->cache, 0);
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_MISUSE), 0UL);
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_WAIT), 0UL);
 }
@@ -408,13 +408,13 @@ static void smr_cache_free_no_batch_hardirq(struct kunit *test)
 	init_completion(&it->done);
 	hrtimer_init(&it->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	it->timer.function = cache_irq_free;
-	smr_cache_test_fail_batch_alloc(t->cache, true);
+	smr_cache_test_fail_batch_alloc(t->cache, 1);
 	hrtimer_start(&it->timer, ns_to_ktime(NSEC_PER_MSEC),
 		      HRTIMER_MODE_REL_HARD);
 	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&it->done, 10 * HZ),
 			0UL);
 	hrtimer_cancel(&it->timer);
-	smr_cache_test_fail_batch_alloc(t->cache, false);
+	smr_cache_test_fail_batch_alloc(t->cache, 0);
 	KUNIT_EXPECT_TRUE(test, it->in_hardirq);
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_MISUSE), 0UL);
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_WAIT), 0UL);

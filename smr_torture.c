@@ -24,8 +24,8 @@
  * (idle_calls, idle_cpu), sleepable readers that allocate and shrink the
  * cache inside their sections, optionally under real memory pressure
  * (pressure), cache objects freed from a softirq and from inside sections
- * (ctx_frees), and injected batch-allocation failures (cache_fail, with
- * smr_cache's fault injection only).  Callbacks, cache batches and probes
+ * (ctx_frees), and injected batch-allocation failures (cache_fail, through
+ * smr_cache's test hook).  Callbacks, cache batches and probes
  * that do not complete within SMR_TORTURE_LIVE_MS, and callbacks still
  * pending after the final smr_barrier(), fail the run.
  *
@@ -61,17 +61,8 @@
 #include "smr.h"
 #include "smr_queue.h"
 
-/*
- * PLACEHOLDER for smr_cache's batch-allocation fault injection, which is
- * being written: SMR_CACHE_FAULT_INJECT and smr_cache_inject_batch_failures()
- * (fail every Nth batch allocation of a cache) are to be renamed to the
- * real hook.  Without it, cache_fail must stay 0.
- */
-#ifdef SMR_CACHE_FAULT_INJECT
+/* Fail every Nth smr_cache batch allocation (smr_cache's test hook). */
 #define SMR_TORTURE_CACHE_FAIL	64
-#else
-#define SMR_TORTURE_CACHE_FAIL	0
-#endif
 
 static unsigned int duration = 60;
 module_param(duration, uint, 0444);
@@ -125,7 +116,7 @@ static unsigned int pressure = 1;
 module_param(pressure, uint, 0444);
 MODULE_PARM_DESC(pressure, "flavour=sleepable: 0 off; 1 sleepable readers allocate and shrink the cache inside their sections; 2 also under real memory pressure");
 
-static bool shrink_wait = true;
+static bool shrink_wait;
 module_param(shrink_wait, bool, 0444);
 MODULE_PARM_DESC(shrink_wait, "pressure: now and then shrink the cache waiting for goals, inside a section, as direct reclaim does");
 
@@ -135,7 +126,7 @@ MODULE_PARM_DESC(ctx_frees, "Free cache objects readers may see from a softirq a
 
 static unsigned int cache_fail = SMR_TORTURE_CACHE_FAIL;
 module_param(cache_fail, uint, 0444);
-MODULE_PARM_DESC(cache_fail, "Fail every Nth smr_cache batch allocation (0: never; needs SMR_CACHE_FAULT_INJECT)");
+MODULE_PARM_DESC(cache_fail, "Fail every Nth smr_cache batch allocation (0: never; default 64)");
 
 #define SMR_TORTURE_MAX_READERS	64
 #define SMR_TORTURE_MAX_WRITERS	8
@@ -1465,13 +1456,6 @@ static int __init torture_rare_check(void)
 		pr_err("bad quiet_ms, idle_calls, idle_cpu or pressure: see modinfo smr_torture\n");
 		return -EINVAL;
 	}
-#ifndef SMR_CACHE_FAULT_INJECT
-	if (cache_fail) {
-		pr_err("cache_fail=%u: smr_cache has no fault injection in this build\n",
-		       cache_fail);
-		return -EINVAL;
-	}
-#endif
 	return 0;
 }
 
@@ -1532,11 +1516,7 @@ static int __init torture_create(void)
 		torture_free_domain();
 		return -ENOMEM;
 	}
-#ifdef SMR_CACHE_FAULT_INJECT
-	/* PLACEHOLDER: the name of smr_cache's hook is not final. */
-	if (cache_fail)
-		smr_cache_inject_batch_failures(torture_cache, cache_fail);
-#endif
+	smr_cache_test_fail_batch_alloc(torture_cache, cache_fail);
 	torture_idle_pick(&torture_idle);
 	return 0;
 }
