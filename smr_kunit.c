@@ -11,8 +11,10 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/hrtimer.h>
 #include <linux/jiffies.h>
 #include <linux/delay.h>
+#include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -605,7 +607,46 @@ static void smr_lazy_deferred_keeps_grace(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), 0UL);
 }
 
+struct irq_poller {
+	struct hrtimer timer;
+	struct smr *smr;
+	unsigned long goal;
+	struct completion done;
+};
+
+static enum hrtimer_restart irq_poller_fn(struct hrtimer *timer)
+{
+	struct irq_poller *p = container_of(timer, struct irq_poller, timer);
+
+	p->goal = smr_advance(p->smr);
+	(void)smr_poll(p->smr, p->goal);
+	complete(&p->done);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * "Any context except NMI" for the writer side of a lazy domain: advance
+ * and poll from a hard interrupt (the lazy clock's raw lock, its grace
+ * period bookkeeping), and the goal is reached all the same.
+ */
+static void smr_lazy_advance_poll_from_hardirq(struct kunit *test)
+{
+	struct irq_poller *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	p->smr = test->priv;
+	init_completion(&p->done);
+	hrtimer_init(&p->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	p->timer.function = irq_poller_fn;
+	hrtimer_start(&p->timer, ns_to_ktime(NSEC_PER_MSEC),
+		      HRTIMER_MODE_REL_HARD);
+	wait_for_completion(&p->done);
+	hrtimer_cancel(&p->timer);
+	KUNIT_EXPECT_TRUE(test, poll_until(p->smr, p->goal));
+}
+
 static struct kunit_case smr_lazy_cases[] = {
+	KUNIT_CASE(smr_lazy_advance_poll_from_hardirq),
 	KUNIT_CASE(smr_lazy_goal_waits_for_invisible_reader),
 	KUNIT_CASE(smr_lazy_deferred_keeps_grace),
 	KUNIT_CASE(smr_lazy_poll_follows_tick),
