@@ -704,8 +704,9 @@ static void smr_wait_for_other_cpu(struct kunit *test)
 struct slow_reader {
 	struct smr *smr;
 	struct completion inside;
-	unsigned int hold_ms;
+	unsigned int hold_ms;	/* 0: until released */
 	bool irqs_off;
+	bool release;
 };
 
 static int slow_reader_fn(void *arg)
@@ -717,7 +718,10 @@ static int slow_reader_fn(void *arg)
 		local_irq_save(flags);
 	smr_enter(r->smr);
 	complete(&r->inside);
-	mdelay(r->hold_ms);
+	if (r->hold_ms)
+		mdelay(r->hold_ms);
+	while (!r->hold_ms && !READ_ONCE(r->release))
+		cpu_relax();
 	smr_leave(r->smr);
 	if (r->irqs_off)
 		local_irq_restore(flags);
@@ -756,12 +760,13 @@ static void smr_wait_synchronize_sleeps(struct kunit *test)
 
 /*
  * A reader that holds the clock back with interrupts off on another CPU
- * never reports itself (its tick cannot run): its pollers do.
+ * never reports itself (its tick cannot run): its pollers do.  It stays
+ * inside until released, after the report or after 8 s of polls.
  */
 static void smr_wait_stall_seen_by_poller(struct kunit *test)
 {
 	struct smr *smr = test->priv;
-	struct slow_reader r = { .smr = smr, .hold_ms = 4000, .irqs_off = true };
+	struct slow_reader r = { .smr = smr, .irqs_off = true };
 	unsigned long goal, stalls = smr_stat_sum(smr, SMR_STAT_STALL);
 	struct task_struct *t;
 	bool seen = false;
@@ -782,6 +787,7 @@ static void smr_wait_stall_seen_by_poller(struct kunit *test)
 		seen = smr_stat_sum(smr, SMR_STAT_STALL) > stalls;
 		msleep(20);
 	}
+	WRITE_ONCE(r.release, true);
 	kthread_stop(t);
 	put_task_struct(t);
 	KUNIT_EXPECT_TRUE(test, seen);
