@@ -4,8 +4,12 @@
 # Source it after common.sh; do not run it.
 
 # Reports that fail a run wherever they are: crashes, sanitizers, lockdep's
-# report titles (kernel/locking/lockdep.c), RCU stalls, lockups, hung tasks
-# and kmemleak's reports.
+# report titles (kernel/locking/lockdep.c; "BUG: Invalid wait context" is
+# the one PREEMPT_RT's lock nesting rules trip), lockdep switching itself
+# off, atomic-context scheduling, RCU stalls, lockups, hung tasks and
+# kmemleak's reports. "BUG: sleeping function called from invalid
+# context" is not here because the misuse run provokes it; report_scan
+# fails it everywhere else, as every "BUG:" line.
 bad_re='Oops|Kernel panic|kernel BUG at|general protection fault'
 bad_re+='|Unable to handle|BUG: unable to handle|BUG: KASAN|BUG: KCSAN'
 bad_re+='|BUG: KFENCE|UBSAN:|ODEBUG:|BUG: MAX_LOCK|BUG: looking up invalid'
@@ -15,6 +19,9 @@ bad_re+='|held lock freed|inconsistent lock state|lock held when returning'
 bad_re+='|possible circular locking|possible irq lock inversion'
 bad_re+='|possible recursive locking|suspicious RCU usage'
 bad_re+='|trying to register non-static key|DEBUG_LOCKS_WARN_ON'
+bad_re+='|BUG: Invalid wait context|lockdep is turned off'
+bad_re+='|Disabling lock debugging|BUG: scheduling while atomic'
+bad_re+='|BUG: workqueue leaked'
 bad_re+='|rcu: INFO:|detected stall|blocked for more than|soft lockup'
 bad_re+='|hard LOCKUP|workqueue lockup|unreferenced object'
 
