@@ -28,11 +28,12 @@
 # or QEMU timed out. SMR_QEMU_TIMEOUT overrides the time limit (seconds).
 # Kernel command line: SMR_QEMU_CMDLINE="..." is appended to it.
 # SMR_QEMU_NOHZ=1 makes CPUs 1-3 nohz_full and isolated ("nohz_full=1-3
-# isolcpus=nohz,domain,1-3", plus tsc=reliable: TCG's TSC fails the
-# clocksource watchdog, and while sched_clock is unstable nohz_full keeps
-# the tick running on every CPU); it needs a CONFIG_NO_HZ_FULL kernel (rt;
-# Debian's cloud kernel has it too),
-# /init checks that the kernel took it and logs each CPU's local timer
+# isolcpus=nohz,domain,1-3", plus tsc=reliable: no clocksource watchdog
+# on TCG's TSC, whose vCPUs the host schedules as it likes; a TSC marked
+# unstable makes sched_clock unstable, and then nohz_full keeps the tick
+# running on every CPU, TICK_DEP_BIT_CLOCK_UNSTABLE); it needs a
+# CONFIG_NO_HZ_FULL kernel (rt; Debian's cloud kernel has it too), /init
+# checks that the kernel took it and logs each CPU's local timer
 # interrupt count at the end, and the log is build/qemu-<kernel>-nohz-
 # <scenario>.log (verdict label "<kernel>-nohz").
 set -euo pipefail

@@ -30,6 +30,14 @@ bad_re+='|hard LOCKUP|workqueue lockup|unreferenced object'
 # hotplug every 200 ms, with no smr frame in the trace).
 known_warn_re='WARNING: CPU: [0-9]+ PID: [0-9]+ at kernel/sched/deadline\.c:[0-9]+ inactive_task_timer'
 
+# A lockdep-RCU report that is not smr's: 6.12's PREEMPT_RT kernel with
+# offloaded (nohz_full) CPUs reports "kernel/rcu/tree_plugin.h:NN Unsafe
+# read of RCU_NOCB offloaded state!" once at boot, from rcu_core() in the
+# rcuc/0 kthread (rcu_rdp_is_offloaded()), before any module is loaded.
+# A "suspicious RCU usage" title is forgiven only when its detail line, at
+# most four lines on, is this one.
+known_rcu_re='kernel/rcu/tree_plugin\.h:[0-9]+ Unsafe read of RCU_NOCB offloaded state!'
+
 # KUnit cases (or suites) that provoke a WARN() on purpose: those whose
 # name contains "misuse", and the ones listed here by name.
 kunit_warn_re='misuse'
@@ -47,8 +55,19 @@ kunit_warn_re+='|^smr_queue_validate_'
 #           "smr_misuse: end <case>".
 report_scan() {
 	awk -v mode="$2" -v bad="$bad_re" -v warn_ok="$kunit_warn_re" \
-	    -v known="$known_warn_re" '
+	    -v known="$known_warn_re" -v known_rcu="$known_rcu_re" '
 	{ l = $0; sub(/\r$/, "", l); sub(/^\[ *[0-9]+\.[0-9]+\] /, "", l) }
+	# A held "suspicious RCU usage" title: forgiven by its detail line,
+	# printed when four lines pass without it.
+	rcu_held != "" && l ~ known_rcu { rcu_held = ""; next }
+	rcu_held != "" && ++rcu_after > 4 { print rcu_held; rcu_held = "" }
+	l ~ /WARNING: suspicious RCU usage/ {
+		if (rcu_held != "")
+			print rcu_held
+		rcu_held = $0
+		rcu_after = 0
+		next
+	}
 	l ~ known { next }
 	mode == "kunit" && l ~ /^ *(not )?ok [0-9]+ [^ ]/ {
 		name = l
@@ -71,6 +90,11 @@ report_scan() {
 	win && l ~ /^WARNING: CPU: [0-9]+ PID: [0-9]+ at / { next }
 	win && l ~ /^BUG: sleeping function called from invalid context/ { next }
 	{ print }
-	END { for (i = 0; i < npend; i++) print pend[i] }
+	END {
+		for (i = 0; i < npend; i++)
+			print pend[i]
+		if (rcu_held != "")
+			print rcu_held
+	}
 	' "$1"
 }
