@@ -2,15 +2,18 @@
 #
 # User and CI entry points. kbuild itself reads ./Kbuild.
 #   make [modules] [KDIR=...]  build in this directory against KDIR
-#   make uml | uml-bench | debian | debian61 | debug | kcsan
+#   make uml | uml-bench | debian | debian61 | debug | kcsan | rt
 #                              W=1 build in build/<target>/ (warnings fail)
 #   make test                  lint, build, KUnit under UML, then QEMU runs
 #                              (torture, busted, KUnit, misuse) on Debian's
-#                              kernel and the x86 debug kernel (CI)
-#   make torture [KERNEL=debug|debian|kcsan] [DURATION=1800] [HOTPLUG=200]
+#                              kernel, the x86 debug kernel and the x86
+#                              PREEMPT_RT debug kernel (CI)
+#   make torture [KERNEL=debug|debian|kcsan|rt] [DURATION=1800] [HOTPLUG=200]
 #                [FLAVOUR=default|lazy|deferred] [WRAP=0|1] [NWRITERS=1]
-#                [NREADERS=0] [BUSTED=0|1]
-#                              one long smr_torture run under QEMU
+#                [NREADERS=0] [BUSTED=0|1] [NOHZ=0|1]
+#                              one long smr_torture run under QEMU (NOHZ=1:
+#                              CPUs 1-3 nohz_full and isolated; KERNEL=rt
+#                              or debian)
 #   make check                 checkpatch, sparse, kernel-doc
 #   make bench [BENCH_KERNELS="uml debian"] [BENCH_PARAMS="runs=3 ..."]
 #              [BENCH_QUICK=1]
@@ -30,7 +33,7 @@ modules:
 	@test -d $(KDIR) || { echo "no kernel build dir $(KDIR); set KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-uml uml-bench debian debian61 debug kcsan:
+uml uml-bench debian debian61 debug kcsan rt:
 	@scripts/build-modules.sh $@
 
 test:
@@ -39,7 +42,8 @@ test:
 torture:
 	@KERNEL=$(KERNEL) DURATION=$(DURATION) HOTPLUG=$(HOTPLUG) \
 		FLAVOUR=$(FLAVOUR) WRAP=$(WRAP) NWRITERS=$(NWRITERS) \
-		NREADERS=$(NREADERS) BUSTED=$(BUSTED) scripts/torture.sh
+		NREADERS=$(NREADERS) BUSTED=$(BUSTED) NOHZ=$(NOHZ) \
+		scripts/torture.sh
 
 check:
 	@scripts/check.sh
@@ -56,5 +60,5 @@ clean:
 	if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
 	else rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers; fi
 
-.PHONY: all modules uml uml-bench debian debian61 debug kcsan test torture \
+.PHONY: all modules uml uml-bench debian debian61 debug kcsan rt test torture \
 	check demo bench clean

@@ -87,16 +87,16 @@ debian_vmlinuz() {
 
 # Kernel build directory for a target: uml (the KUnit UML kernel),
 # uml-bench (the non-debug UML kernel of make bench), debian, debian61,
-# debug or kcsan (the last two are x86_64 QEMU kernels built by
-# scripts/x86-kernel.sh).
+# debug, kcsan or rt (the last three are x86_64 QEMU kernels built by
+# scripts/x86-kernel.sh; rt is the debug kernel on PREEMPT_RT).
 target_kdir() {
 	case $1 in
 	uml) "$SMR_ROOT/scripts/uml-kernel.sh" ;;
 	uml-bench) "$SMR_ROOT/scripts/uml-kernel.sh" bench ;;
 	debian) debian_kdir ;;
 	debian61) debian_kdir 61 ;;
-	debug | kcsan) "$SMR_ROOT/scripts/x86-kernel.sh" "$1" ;;
-	*) die "unknown target '$1' (want uml, uml-bench, debian, debian61, debug or kcsan)" ;;
+	debug | kcsan | rt) "$SMR_ROOT/scripts/x86-kernel.sh" "$1" ;;
+	*) die "unknown target '$1' (want uml, uml-bench, debian, debian61, debug, kcsan or rt)" ;;
 	esac
 }
 

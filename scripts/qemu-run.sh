@@ -3,10 +3,12 @@
 #
 # Boot an x86_64 kernel under QEMU (TCG, 4 CPUs) on a busybox initramfs and
 # load build/<kernel>/'s modules.
-# Usage: qemu-run.sh <debian|debug|kcsan> <scenario> [params...]
+# Usage: qemu-run.sh <debian|debug|kcsan|rt> <scenario> [params...]
 #   kernel debian: Debian's cloud kernel of the headers' version;
 #          debug:  scripts/configs/x86-debug.config (KASAN, lockdep, kmemleak);
-#          kcsan:  scripts/configs/x86-kcsan.config.
+#          kcsan:  scripts/configs/x86-kcsan.config;
+#          rt:     scripts/configs/x86-rt.config (debug on PREEMPT_RT, with
+#                  NO_HZ_FULL).
 #   kunit:   the two KUnit passes of uml-run.sh, every *_kunit.ko (params go
 #            to smr.ko), then a kmemleak scan.
 #   torture: smr.ko (wrap_test=1 when WRAP=1) and smr_torture.ko with the
@@ -24,17 +26,33 @@
 # build/qemu-<kernel>-<scenario>.log, whose path is printed; judging it is
 # up to the caller (scripts/qemu-verdict.sh), even when the kernel panicked
 # or QEMU timed out. SMR_QEMU_TIMEOUT overrides the time limit (seconds).
+# Kernel command line: SMR_QEMU_CMDLINE="..." is appended to it.
+# SMR_QEMU_NOHZ=1 makes CPUs 1-3 nohz_full and isolated ("nohz_full=1-3
+# isolcpus=nohz,domain,1-3", plus tsc=reliable: no clocksource watchdog
+# on TCG's TSC, whose vCPUs the host schedules as it likes; a TSC marked
+# unstable makes sched_clock unstable, and then nohz_full keeps the tick
+# running on every CPU, TICK_DEP_BIT_CLOCK_UNSTABLE); it needs a
+# CONFIG_NO_HZ_FULL kernel (rt; Debian's cloud kernel has it too), /init
+# checks that the kernel took it and logs each CPU's local timer
+# interrupt count at the end, and the log is build/qemu-<kernel>-nohz-
+# <scenario>.log (verdict label "<kernel>-nohz").
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-usage="usage: qemu-run.sh <debian|debug|kcsan> <kunit|torture|busted|misuse|bench> [params]"
+usage="usage: qemu-run.sh <debian|debug|kcsan|rt> <kunit|torture|busted|misuse|bench> [params]"
 kernel=${1:?$usage}
 scenario=${2:?$usage}
 shift 2
-case $kernel in debian | debug | kcsan) ;; *) die "$usage" ;; esac
+case $kernel in debian | debug | kcsan | rt) ;; *) die "$usage" ;; esac
 case $scenario in kunit | torture | busted | misuse | bench) ;; *) die "$usage" ;; esac
-console=$SMR_BUILD/qemu-$kernel-$scenario.log
-work=$SMR_BUILD/qemu-$kernel-$scenario.d
+case ${SMR_QEMU_NOHZ:-0} in 0 | 1) ;; *) die "SMR_QEMU_NOHZ: want 0 or 1" ;; esac
+nohz=${SMR_QEMU_NOHZ:-0}
+smp=4
+# The nohz_full (and isolated) CPUs: all but CPU 0, which keeps the tick.
+nohz_cpus=1-$((smp - 1))
+label=$kernel$([ "$nohz" = 0 ] || echo -nohz)
+console=$SMR_BUILD/qemu-$label-$scenario.log
+work=$SMR_BUILD/qemu-$label-$scenario.d
 
 # gen_init_cpio from the kernel sources: builds initramfs archives from a
 # file list, device nodes included, without root or a staging tree.
@@ -123,10 +141,27 @@ leak_check() {
 	mark "kmemleak: $(grep -c '^unreferenced object' /tmp/leaks) report(s), $(grep -c '^unreferenced object' /tmp/ours) about smr"
 	! grep -q '^unreferenced object' /tmp/ours
 }
-finish() { mark done; sync; reboot -f; }
+finish() { nohz_report; mark done; sync; reboot -f; }
 mark "init started, kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs, uptime $(cut -d' ' -f1 /proc/uptime) s"
+mark "cmdline: $(cat /proc/cmdline)"
 SH
 	echo "mark 'kernel config: $(config_summary)'"
+	if [ "$nohz" = 0 ]; then
+		echo 'nohz_report() { :; }'
+		return
+	fi
+	printf "nohz_cpus='%s'\n" "$nohz_cpus"
+	cat <<'SH'
+cpu_sys=/sys/devices/system/cpu
+step "nohz_full $nohz_cpus" test "$(cat $cpu_sys/nohz_full)" = "$nohz_cpus"
+step "isolated $nohz_cpus" test "$(cat $cpu_sys/isolated)" = "$nohz_cpus"
+# Local timer interrupts per CPU: the isolated CPUs' counts stay far
+# below CPU 0's when their tick really stops.
+nohz_report() {
+	mark "nohz: $(grep -E '^ *LOC:' /proc/interrupts | tr -s ' ')"
+}
+nohz_report
+SH
 }
 
 init_kunit() {
@@ -210,7 +245,7 @@ kernel_image() {
 config_summary() {
 	local opt v s=
 	for opt in KASAN KCSAN DEBUG_KMEMLEAK PROVE_LOCKING DEBUG_ATOMIC_SLEEP \
-		KUNIT PREEMPT HOTPLUG_CPU; do
+		KUNIT PREEMPT PREEMPT_RT NO_HZ_FULL HOTPLUG_CPU; do
 		v=$(sed -n "s/^CONFIG_$opt=//p" "$config")
 		s+="$opt=${v:-n} "
 	done
@@ -265,6 +300,12 @@ bench)
 	;;
 esac
 limit=${SMR_QEMU_TIMEOUT:-$limit}
+if [ "$nohz" = 1 ]; then
+	grep -qx CONFIG_NO_HZ_FULL=y "$config" ||
+		die "SMR_QEMU_NOHZ=1 needs a CONFIG_NO_HZ_FULL kernel (rt or debian), not $kernel"
+	append+=" nohz_full=$nohz_cpus isolcpus=nohz,domain,$nohz_cpus tsc=reliable"
+fi
+append+=${SMR_QEMU_CMDLINE:+ $SMR_QEMU_CMDLINE}
 
 for ko in "${modules[@]}"; do
 	[ -f "$SMR_BUILD/$kernel/$ko" ] ||
@@ -280,14 +321,14 @@ gen_init_cpio "$work/run.list" | gzip >"$work/run.cpio.gz"
 # The kernel unpacks concatenated archives in order.
 cat "$base" "$work/run.cpio.gz" >"$work/initramfs.cpio.gz"
 
-log "booting $kernel kernel under QEMU ($scenario, limit ${limit}s), console in $console"
+log "booting $kernel kernel under QEMU ($scenario, limit ${limit}s${append:+, cmdline +$append}), console in $console"
 rm -f "$console"
 rc=0
 t=$SECONDS
 # TCG (nested KVM does not work here); -no-reboot and panic=-1 make both
 # /init's final reboot and a panic end QEMU.
 timeout -k 10 "$limit" qemu-system-x86_64 \
-	-accel tcg,thread=multi -smp 4 -m "$mem" \
+	-accel tcg,thread=multi -smp "$smp" -m "$mem" \
 	-bios qboot.rom -display none -monitor none -no-reboot \
 	-serial "file:$console" \
 	-kernel "$image" -initrd "$work/initramfs.cpio.gz" \

@@ -16,8 +16,12 @@
 #   debug qemu        the x86 debug kernel (KASAN, lockdep, kmemleak;
 #                     cached): W=1 build, two KUnit passes on 4 CPUs,
 #                     torture with CPU hotplug, busted, misuse
+#   rt qemu           the same on the x86 PREEMPT_RT debug kernel (cached),
+#                     then its two KUnit passes once more with CPUs 1-3
+#                     nohz_full and isolated (qemu-run.sh SMR_QEMU_NOHZ=1)
 # Each QEMU run is judged by qemu-verdict.sh. The one-line verdicts come
-# last, then "N passed, N failed": KUnit cases over all four KUnit passes.
+# last, then "N passed, N failed": KUnit cases over all eight KUnit passes
+# (UML, debug, rt, rt-nohz).
 # SMR_TORTURE_S and SMR_BUSTED_S change the torture and busted durations.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -64,14 +68,23 @@ kunit_judge() {
 	summaries+=("$name: PASS ($verdict)")
 }
 
-# qemu <kernel> <scenario> [params]: one QEMU run and its verdict.
+# qemu [--nohz] <kernel> <scenario> [params]: one QEMU run and its
+# verdict; --nohz: CPUs 1-3 nohz_full (label and log "<kernel>-nohz").
 qemu() {
-	local kernel=$1 scenario=$2 console=$SMR_BUILD/qemu-$1-$2.log
-	stage "$kernel $scenario run" ./qemu-run.sh "$@" >/dev/null
+	local nohz=0 label kernel scenario console
+	if [ "$1" = --nohz ]; then
+		nohz=1
+		shift
+	fi
+	kernel=$1 scenario=$2
+	label=$kernel$([ "$nohz" = 0 ] || echo -nohz)
+	console=$SMR_BUILD/qemu-$label-$scenario.log
+	stage "$label $scenario run" env SMR_QEMU_NOHZ=$nohz \
+		./qemu-run.sh "$@" >/dev/null
 	if [ "$scenario" = kunit ]; then
-		kunit_judge "$kernel kunit" "$console" --smp
+		kunit_judge "$label kunit" "$console" --smp
 	else
-		judge "$kernel $scenario" ./qemu-verdict.sh "$scenario" "$console"
+		judge "$label $scenario" ./qemu-verdict.sh "$scenario" "$console"
 		summaries+=("$verdict")
 	fi
 }
@@ -94,6 +107,13 @@ qemu debug kunit
 qemu debug torture duration="$torture_s" hotplug_ms=200
 qemu debug busted duration="$busted_s"
 qemu debug misuse
+stage "rt kernel" ./x86-kernel.sh rt >/dev/null
+stage "rt build" ./build-modules.sh rt >/dev/null
+qemu rt kunit
+qemu rt torture duration="$torture_s" hotplug_ms=200
+qemu rt busted duration="$busted_s"
+qemu rt misuse
+qemu --nohz rt kunit
 
 log "== all stages passed in $((SECONDS - start))s"
 printf '%s\n' "${summaries[@]}"

@@ -5,11 +5,16 @@
 # what it needs (kernel, modules), boots, and prints the final torture
 # line and the verdict (qemu-verdict.sh); fails when the verdict does.
 # Settings, from the environment (make passes its variables):
-#   KERNEL=debug|debian|kcsan  the kernel (default debug; kcsan is built on
-#                              first use, about as long as debug)
+#   KERNEL=debug|debian|kcsan|rt  the kernel (default debug; kcsan and rt
+#                              are built on first use, about as long as
+#                              debug; rt is the debug kernel on PREEMPT_RT)
 #   DURATION=1800   seconds            HOTPLUG=200  hotplug_ms (0: none)
 #   FLAVOUR=default|lazy|deferred      WRAP=0|1     smr.ko wrap_test
 #   NWRITERS=1      NREADERS=0 (one per CPU)        BUSTED=0|1
+#   NOHZ=0|1        1: CPUs 1-3 nohz_full and isolated (qemu-run.sh's
+#                   SMR_QEMU_NOHZ; needs CONFIG_NO_HZ_FULL: KERNEL=rt or
+#                   debian)
+# SMR_QEMU_CMDLINE, if set, is appended to the kernel command line.
 # Extra smr_torture params may follow on the command line.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -19,18 +24,20 @@ scenario=torture
 params=(duration="${DURATION:-1800}" hotplug_ms="${HOTPLUG:-200}"
 	flavour="${FLAVOUR:-default}" nwriters="${NWRITERS:-1}"
 	nreaders="${NREADERS:-0}")
-case $kernel in debian | debug | kcsan) ;;
-*) die "KERNEL=$kernel: want debug, debian or kcsan" ;;
+case $kernel in debian | debug | kcsan | rt) ;;
+*) die "KERNEL=$kernel: want debug, debian, kcsan or rt" ;;
 esac
 case ${WRAP:-0} in 0 | 1) ;; *) die "WRAP=$WRAP: want 0 or 1" ;; esac
+case ${NOHZ:-0} in 0 | 1) ;; *) die "NOHZ=$NOHZ: want 0 or 1" ;; esac
 export WRAP=${WRAP:-0}
+export SMR_QEMU_NOHZ=${NOHZ:-0}
 [ "${BUSTED:-0}" = 0 ] || scenario=busted
 
 cd "$SMR_ROOT/scripts"
 ./deps.sh >/dev/null
 [ "$kernel" = debian ] || ./x86-kernel.sh "$kernel" >/dev/null
 ./build-modules.sh "$kernel" >/dev/null
-log "$kernel $scenario: ${params[*]} WRAP=$WRAP $*"
+log "$kernel $scenario: ${params[*]} WRAP=$WRAP NOHZ=$SMR_QEMU_NOHZ $*"
 console=$(./qemu-run.sh "$kernel" "$scenario" "${params[@]}" "$@")
 grep -E 'smr_torture: (SUCCESS|FAILURE) ' "$console" || true
 exec ./qemu-verdict.sh "$scenario" "$console"

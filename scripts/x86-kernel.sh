@@ -6,11 +6,11 @@
 # The tree lives in $SMR_CACHE, keyed by the linux-source version and the
 # fragment's hash; prints the build directory (bzImage in
 # arch/x86/boot/bzImage; also the KDIR for smr's modules).
-# Usage: x86-kernel.sh <debug|kcsan>
+# Usage: x86-kernel.sh <debug|kcsan|rt>
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-variant=${1:?usage: x86-kernel.sh <debug|kcsan>}
+variant=${1:?usage: x86-kernel.sh <debug|kcsan|rt>}
 config=$SMR_ROOT/scripts/configs/x86-$variant.config
 [ -f "$config" ] || die "no config fragment $config"
 src=$(kernel_source)
