@@ -15,14 +15,17 @@
 #                     with CPU hotplug, then busted (must FAIL)
 #   debug qemu        the x86 debug kernel (KASAN, lockdep, kmemleak;
 #                     cached): W=1 build, two KUnit passes on 4 CPUs,
-#                     torture with CPU hotplug, busted, misuse
+#                     torture with CPU hotplug (default flavour, then
+#                     sleepable with wrap_test and memory pressure, then
+#                     deferred), busted, misuse
 #   rt qemu           the same on the x86 PREEMPT_RT debug kernel (cached),
 #                     then its two KUnit passes once more with CPUs 1-3
 #                     nohz_full and isolated (qemu-run.sh SMR_QEMU_NOHZ=1)
 # Each QEMU run is judged by qemu-verdict.sh. The one-line verdicts come
 # last, then "N passed, N failed": KUnit cases over all eight KUnit passes
 # (UML, debug, rt, rt-nohz).
-# SMR_TORTURE_S and SMR_BUSTED_S change the torture and busted durations.
+# SMR_TORTURE_S, SMR_FLAVOUR_S and SMR_BUSTED_S change the durations of
+# the default torture, the other flavours' tortures and busted.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -30,6 +33,7 @@ cd "$SMR_ROOT/scripts"
 start=$SECONDS
 torture_s=${SMR_TORTURE_S:-60}
 busted_s=${SMR_BUSTED_S:-20}
+flavour_s=${SMR_FLAVOUR_S:-30}
 summaries=()
 verdict=
 kunit_passed=0
@@ -105,6 +109,12 @@ stage "debug kernel" ./x86-kernel.sh debug >/dev/null
 stage "debug build" ./build-modules.sh debug >/dev/null
 qemu debug kunit
 qemu debug torture duration="$torture_s" hotplug_ms=200
+# The rare paths of the other flavours: sleepable readers that shrink and
+# allocate inside their sections, across the wrap_test clock; a quiet
+# deferred domain whose callbacks and cache batches must still complete.
+WRAP=1 qemu debug torture duration="$flavour_s" hotplug_ms=200 \
+	flavour=sleepable pressure=1
+qemu debug torture duration="$flavour_s" hotplug_ms=200 flavour=deferred
 qemu debug busted duration="$busted_s"
 qemu debug misuse
 stage "rt kernel" ./x86-kernel.sh rt >/dev/null
