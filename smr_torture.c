@@ -61,6 +61,33 @@
 #include "smr.h"
 #include "smr_queue.h"
 
+/*
+ * Random numbers for readers, hardirq readers and the rest.  The kernel's
+ * get_random_*() takes a spinlock_t, which sleeps on PREEMPT_RT, so it
+ * cannot be used inside a section or from a hard interrupt: each CPU has
+ * its own prandom state instead (an interrupt that races a task on the
+ * same CPU only perturbs the sequence).
+ */
+static DEFINE_PER_CPU(struct rnd_state, torture_rnd);
+
+static u32 torture_random_below(u32 ceil)
+{
+	struct rnd_state *state = get_cpu_ptr(&torture_rnd);
+	u32 v = prandom_u32_state(state);
+
+	put_cpu_ptr(&torture_rnd);
+	return (u32)(((u64)v * ceil) >> 32);
+}
+
+static void torture_random_init(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		prandom_seed_state(per_cpu_ptr(&torture_rnd, cpu),
+				   get_random_u64());
+}
+
 /* Fail every Nth smr_cache batch allocation (smr_cache's test hook). */
 #define SMR_TORTURE_CACHE_FAIL	64
 
@@ -306,10 +333,10 @@ static bool torture_check(struct torture_obj *obj, unsigned int *age,
 	struct torture_look l;
 
 	torture_look(obj, &l);
-	if (may_sleep && get_random_u32_below(16) == 0)
+	if (may_sleep && torture_random_below(16) == 0)
 		usleep_range(10, 50);
 	else if (reader_delay_us)
-		udelay(get_random_u32_below(reader_delay_us + 1));
+		udelay(torture_random_below(reader_delay_us + 1));
 	return torture_relook(obj, &l, age);
 }
 
@@ -323,7 +350,7 @@ static void torture_count(struct torture_reader *r, bool ok, unsigned int age)
 
 static struct torture_obj *torture_pick(void)
 {
-	return smr_entered_load(torture_slots[get_random_u32_below(SMR_TORTURE_ALL_SLOTS)]);
+	return smr_entered_load(torture_slots[torture_random_below(SMR_TORTURE_ALL_SLOTS)]);
 }
 
 static void torture_read_one(struct torture_reader *r)
@@ -471,7 +498,7 @@ static void *torture_pressure_alloc(struct torture_reader *r,
 static void torture_pressure_work(struct torture_reader *r)
 {
 	struct torture_obj *mine[SMR_TORTURE_PRESSURE_OBJS];
-	bool wait = shrink_wait && get_random_u32_below(16) == 0;
+	bool wait = shrink_wait && torture_random_below(16) == 0;
 	unsigned int i;
 	void *pages;
 
@@ -521,7 +548,7 @@ static struct torture_obj *torture_cache_get(gfp_t gfp);
 static void torture_irq_update(void)
 {
 	unsigned int slot = SMR_TORTURE_SLOTS +
-			    get_random_u32_below(SMR_TORTURE_IRQ_SLOTS);
+			    torture_random_below(SMR_TORTURE_IRQ_SLOTS);
 	struct torture_obj *obj, *old;
 
 	if (READ_ONCE(torture_quiet_now))
@@ -1020,7 +1047,7 @@ static int torture_idle_fn(void *arg)
 	struct torture_idle *t = arg;
 
 	while (!kthread_should_stop()) {
-		torture_sleep_ms(100 + get_random_u32_below(400));
+		torture_sleep_ms(100 + torture_random_below(400));
 		if (!READ_ONCE(torture_quiet_now) && !kthread_should_stop())
 			torture_idle_cycle(t);
 	}
@@ -1136,9 +1163,15 @@ static int torture_hotplug_fn(void *unused)
 
 	while (!kthread_should_stop()) {
 		msleep(hotplug_ms / 2);
-		cpu = cpumask_next(get_random_u32_below(nr_cpu_ids),
+		cpu = cpumask_next(torture_random_below(nr_cpu_ids),
 				   cpu_online_mask);
-		if (cpu >= nr_cpu_ids || cpu == 0 || num_online_cpus() < 2)
+		/*
+		 * Not the idle queuer's CPU: a kthread bound to a CPU that is
+		 * going down may be woken onto it while it is inactive, and
+		 * the scheduler warns that the dying CPU was not vacated.
+		 */
+		if (cpu >= nr_cpu_ids || cpu == 0 || num_online_cpus() < 2 ||
+		    (int)cpu == READ_ONCE(torture_idle.cpu))
 			continue;
 		if (remove_cpu(cpu))
 			continue;
@@ -1526,6 +1559,7 @@ static int __init torture_init(void)
 	unsigned int i;
 	int ret;
 
+	torture_random_init();
 	ret = torture_params_check();
 	if (!ret)
 		ret = torture_create();
