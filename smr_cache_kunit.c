@@ -38,6 +38,7 @@ struct cache_test {
 
 /* A section that holds the clock and may allocate (GFP_ATOMIC). */
 static void reader_enter(struct cache_test *t)
+	__acquires(t->smr)
 {
 	if (IS_ENABLED(CONFIG_PREEMPT_RT))
 		smr_enter_sleepable(t->smr, &t->tracker);
@@ -46,6 +47,7 @@ static void reader_enter(struct cache_test *t)
 }
 
 static void reader_leave(struct cache_test *t)
+	__releases(t->smr)
 {
 	if (IS_ENABLED(CONFIG_PREEMPT_RT))
 		smr_leave_sleepable(t->smr, &t->tracker);
