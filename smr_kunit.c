@@ -704,10 +704,22 @@ static void smr_wait_for_other_cpu(struct kunit *test)
 struct slow_reader {
 	struct smr *smr;
 	struct completion inside;
-	unsigned int hold_ms;	/* 0: until released */
+	unsigned int hold_ms;	/* after start is set; 0: until released */
+	unsigned long start;	/* jiffies when the waiter began, or 0 */
 	bool irqs_off;
 	bool release;
 };
+
+/* Hold the section for hold_ms of the waiter's wait, or until released. */
+static bool slow_reader_holds(struct slow_reader *r)
+{
+	unsigned long start = READ_ONCE(r->start);
+
+	if (READ_ONCE(r->release))
+		return false;
+	return !r->hold_ms || !start ||
+	       time_before(jiffies, start + msecs_to_jiffies(r->hold_ms));
+}
 
 static int slow_reader_fn(void *arg)
 {
@@ -718,9 +730,7 @@ static int slow_reader_fn(void *arg)
 		local_irq_save(flags);
 	smr_enter(r->smr);
 	complete(&r->inside);
-	if (r->hold_ms)
-		mdelay(r->hold_ms);
-	while (!r->hold_ms && !READ_ONCE(r->release))
+	while (slow_reader_holds(r))
 		cpu_relax();
 	smr_leave(r->smr);
 	if (r->irqs_off)
@@ -747,10 +757,13 @@ static void smr_wait_synchronize_sleeps(struct kunit *test)
 	wait_for_completion(&r.inside);
 	cpu0 = current->se.sum_exec_runtime;
 	wall0 = ktime_get_ns();
+	/* The reader leaves 200 ms into the wait, however late it starts. */
+	WRITE_ONCE(r.start, jiffies ?: 1);
 	smr_synchronize(smr);
 	wall = ktime_get_ns() - wall0;
 	schedule();	/* bring sum_exec_runtime up to date */
 	cpu = current->se.sum_exec_runtime - cpu0;
+	WRITE_ONCE(r.release, true);
 	kthread_stop(t);
 	put_task_struct(t);
 	kunit_info(test, "waited %llu us, on the CPU %llu us\n",
