@@ -168,6 +168,21 @@ static bool was_freed(struct cache_test *t, void *p)
 	return false;
 }
 
+/*
+ * Inside a section that still sees every object just freed, allocate as
+ * many again; return how many of them are objects that were freed.
+ */
+static int alloc_again_held(struct cache_test *t, void **again)
+{
+	int i, reused = 0;
+
+	for (i = 0; i < CACHE_TEST_OBJS; i++) {
+		again[i] = smr_cache_alloc(t->cache, GFP_ATOMIC);
+		reused += again[i] && was_freed(t, again[i]);
+	}
+	return reused;
+}
+
 /* While a reader holds the clock, nothing freed after it entered comes back. */
 static void smr_cache_no_reuse_before_goal(struct kunit *test)
 {
@@ -178,10 +193,7 @@ static void smr_cache_no_reuse_before_goal(struct kunit *test)
 	alloc_all(test, t);
 	reader_enter(t);
 	free_all(t);
-	for (i = 0; i < CACHE_TEST_OBJS; i++) {
-		again[i] = smr_cache_alloc(t->cache, GFP_ATOMIC);
-		reused += again[i] && was_freed(t, again[i]);
-	}
+	reused = alloc_again_held(t, again);
 	reader_leave(t);
 	for (i = 0; i < CACHE_TEST_OBJS; i++)
 		KUNIT_ASSERT_NOT_NULL(test, again[i]);
@@ -369,10 +381,7 @@ static void smr_cache_free_no_batch_inside_section(struct kunit *test)
 	smr_cache_test_fail_batch_alloc(t->cache, 1);
 	reader_enter(t);
 	free_all(t);
-	for (i = 0; i < CACHE_TEST_OBJS; i++) {
-		again[i] = smr_cache_alloc(t->cache, GFP_ATOMIC);
-		reused += again[i] && was_freed(t, again[i]);
-	}
+	reused = alloc_again_held(t, again);
 	intact = count_intact(t, 0, CACHE_TEST_OBJS);
 	reader_leave(t);
 	smr_cache_test_fail_batch_alloc(t->cache, 0);

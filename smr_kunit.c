@@ -567,22 +567,32 @@ static void smr_lazy_synchronize(struct kunit *test)
  * pass: the goal must not be reached while it is "inside", whatever the
  * clock did.
  */
-static void smr_lazy_goal_waits_for_invisible_reader(struct kunit *test)
+/*
+ * Poll @goal for six jiffies with preemption still off (the caller turned
+ * it off before taking the goal); true if any poll found it met.
+ */
+static bool met_while_preempt_off(struct smr *smr, unsigned long goal)
 {
-	struct smr *smr = test->priv;
-	unsigned long goal, start;
+	unsigned long start = jiffies;
 	bool met = false;
 
-	preempt_disable();
-	goal = smr_advance(smr);
-	start = jiffies;
 	while (!time_after(jiffies, start + 6)) {
 		met |= smr_poll(smr, goal);
 		cpu_relax();	/* preemption stays off: no sleep */
 	}
 	met |= smr_poll(smr, goal);
 	preempt_enable();
-	KUNIT_EXPECT_FALSE(test, met);
+	return met;
+}
+
+static void smr_lazy_goal_waits_for_invisible_reader(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long goal;
+
+	preempt_disable();
+	goal = smr_advance(smr);
+	KUNIT_EXPECT_FALSE(test, met_while_preempt_off(smr, goal));
 	KUNIT_EXPECT_TRUE(test, poll_until(smr, goal));
 }
 
@@ -590,19 +600,12 @@ static void smr_lazy_goal_waits_for_invisible_reader(struct kunit *test)
 static void smr_lazy_deferred_keeps_grace(struct kunit *test)
 {
 	struct smr *smr = test->priv;
-	unsigned long goal, start;
-	bool met = false;
+	unsigned long goal;
 
 	preempt_disable();
 	goal = smr_deferred_advance(smr);
 	smr_deferred_advance_commit(smr, goal);
-	start = jiffies;
-	while (!time_after(jiffies, start + 6)) {
-		met |= smr_poll(smr, goal);
-		cpu_relax();	/* preemption stays off: no sleep */
-	}
-	preempt_enable();
-	KUNIT_EXPECT_FALSE(test, met);
+	KUNIT_EXPECT_FALSE(test, met_while_preempt_off(smr, goal));
 	KUNIT_EXPECT_TRUE(test, poll_until(smr, goal));
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), 0UL);
 }
