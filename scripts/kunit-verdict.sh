@@ -5,10 +5,10 @@
 # <kernel> kunit`). Fails on a missing or FAILED harness marker, on any
 # report of scripts/reports.sh (WARNINGs are expected only from the misuse
 # cases named there), or when kunit.py finds a failing, crashed or missing
-# test in either pass. With --smp (a run on several CPUs) a skipped case
-# fails too: the cases that skip on one CPU must run there. The last line
-# printed is "N passed, N failed", counting leaf test cases over both
-# passes and all KUnit modules. Each pass's slice of the log, each
+# test in any pass /init announced ("kunit passes: 1 2", or 1). With
+# --smp (a run on several CPUs) a skipped case fails too: the cases that
+# skip on one CPU must run there. The last line printed is "N passed, N
+# failed", counting leaf test cases over the passes and KUnit modules. Each pass's slice of the log, each
 # module's part of it and kunit.py's reports are kept beside the log
 # (<log without .log>.pass<n>.log, .pass<n>.<module>.log and .kunit).
 # Usage: kunit-verdict.sh [--smp] <console log>
@@ -106,8 +106,11 @@ judge_pass() {
 	done
 }
 
-judge_pass 1
-judge_pass 2
+passes=$(sed -n 's/.*SMR-HARNESS: kunit passes: //p' "$console" | head -n 1)
+case $passes in
+"1 2" | 1) for n in $passes; do judge_pass "$n"; done ;;
+*) fail "no 'kunit passes' marker" ;;
+esac
 grep -q 'SMR-HARNESS: done' "$console" || fail "no 'done' marker"
 if grep 'SMR-HARNESS: .*FAILED' "$console" >&2; then
 	fail "harness step(s) failed, see above"
