@@ -23,6 +23,7 @@
 #                              plots (BENCH_QUICK=1: a smoke run, tiny
 #                              params, into build/bench/)
 #   make demo                  boot UML and show the debugfs demo
+#   make help                  these targets, a line each
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -55,10 +56,24 @@ bench:
 	@BENCH_KERNELS="$(BENCH_KERNELS)" BENCH_PARAMS="$(BENCH_PARAMS)" \
 		BENCH_QUICK="$(BENCH_QUICK)" scripts/bench.sh
 
+help:
+	@echo "make demo      boot UML, load smr.ko and a demo load, show debugfs"
+	@echo "make test      what CI runs: lint, W=1 builds, KUnit (UML, debug, RT),"
+	@echo "               torture, busted and misuse under QEMU"
+	@echo "make check     checkpatch --strict, sparse C=2, kernel-doc"
+	@echo "make torture   one long torture run under QEMU: KERNEL=debug|debian|kcsan|rt"
+	@echo "               DURATION=1800 HOTPLUG=200 FLAVOUR=... WRAP=0|1 NOHZ=0|1 BUSTED=0|1"
+	@echo "make bench     smr against RCU, SRCU and others: BENCH_KERNELS=\"uml debian\""
+	@echo "               BENCH_PARAMS=\"...\" BENCH_QUICK=1"
+	@echo "make [modules] build smr.ko here against KDIR (default: the running kernel)"
+	@echo "make uml|uml-bench|debian|debian61|debug|kcsan|rt"
+	@echo "               W=1 build in build/<target>/"
+	@echo "make clean     remove build/ and the objects here"
+
 clean:
 	rm -rf build
 	if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
 	else rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers; fi
 
 .PHONY: all modules uml uml-bench debian debian61 debug kcsan rt test torture \
-	check demo bench clean
+	check demo bench help clean

@@ -6,6 +6,8 @@
 #   deps, check       packages (deps.sh); checkpatch, sparse, kernel-doc
 #   debian build      W=1 build against Debian's 6.12 cloud headers
 #   debian 6.1 build  W=1 build against Debian's 6.1 cloud headers
+#   readme recipe     README.md's consumer recipe, run as written against
+#                     Debian's 6.12 headers (readme-recipe.sh)
 #   uml               UML KUnit kernel (cached), W=1 build, two KUnit
 #                     passes, verdict (uml-run.sh, kunit-verdict.sh)
 #   debian qemu       Debian's cloud kernel under QEMU (4 CPUs): a
@@ -98,6 +100,7 @@ stage deps ./deps.sh >/dev/null
 stage check ./check.sh
 stage "debian build" ./build-modules.sh debian >/dev/null
 stage "debian 6.1 build" ./build-modules.sh debian61 >/dev/null
+stage "readme recipe" ./readme-recipe.sh
 stage "uml kernel" ./uml-kernel.sh >/dev/null
 stage "uml build" ./build-modules.sh uml >/dev/null
 stage "uml run" ./uml-run.sh kunit >/dev/null
