@@ -871,8 +871,39 @@ static void smr_tick_idle_cpu_runs_callback(struct kunit *test)
 	smr_barrier(c.smr);
 }
 
+/*
+ * The same on CPUs whose deferrable tick never runs (smr_tick_test_idle()
+ * on every CPU: a CPU that stays idle or tickless, where that timer does
+ * not fire, made certain): the busy tick that smr_call() armed on the
+ * queuing CPU is the only way left for the callback to run.
+ */
+static void smr_tick_idle_cpu_without_deferrable_tick(struct kunit *test)
+{
+	struct idle_caller c = { .smr = test->priv };
+	struct task_struct *t;
+	unsigned long ran = 0;
+	int cpu;
+
+	init_completion(&c.ran);
+	for_each_possible_cpu(cpu)
+		smr_tick_test_idle(cpu, true);
+	t = run_on_other_cpu(idle_caller_fn, &c, "smr-kunit-idle");
+	if (t)
+		ran = wait_for_completion_timeout(&c.ran,
+						  msecs_to_jiffies(SMR_TEST_TICK_WAIT_MS));
+	for_each_possible_cpu(cpu)
+		smr_tick_test_idle(cpu, false);
+	if (!t)
+		kunit_skip(test, "needs two CPUs");
+	KUNIT_EXPECT_GT(test, ran, 0UL);
+	kthread_stop(t);
+	put_task_struct(t);
+	smr_barrier(c.smr);
+}
+
 static struct kunit_case smr_tick_cases[] = {
 	KUNIT_CASE(smr_tick_idle_cpu_runs_callback),
+	KUNIT_CASE(smr_tick_idle_cpu_without_deferrable_tick),
 	{}
 };
 

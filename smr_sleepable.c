@@ -32,6 +32,8 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
+#include <linux/export.h>
 #include <linux/jiffies.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
@@ -87,6 +89,56 @@ void smr_enter_sleepable(struct smr *smr, struct smr_tracker *tracker)
 }
 EXPORT_SYMBOL_GPL(smr_enter_sleepable);
 
+/* smr_sleepable_test_hold_leave(): which leave stops, how long; is it in? */
+static struct smr *smr_test_hold_domain;
+static unsigned int smr_test_hold_ms;
+static bool smr_test_holding;
+
+/*
+ * The leave that the test hook picked stops inside its critical section,
+ * after the unlink, then touches the domain (in memory KASAN watches, as
+ * the unlock is about to touch the per-cpu area) before it goes on.
+ */
+static void smr_sleepable_test_hold(struct smr *smr)
+{
+	WRITE_ONCE(smr_test_hold_domain, NULL);
+	WRITE_ONCE(smr_test_holding, true);
+	mdelay(READ_ONCE(smr_test_hold_ms));
+	(void)READ_ONCE(smr->flags);
+	WRITE_ONCE(smr_test_holding, false);
+}
+
+/**
+ * smr_sleepable_test_hold_leave() - stop the next leave on a domain
+ * @smr: the domain
+ * @ms: how long that leave stays inside its list's critical section, just
+ *	after unlinking its tracker (where a teardown that looked at the list
+ *	without its lock would take the domain for empty)
+ *
+ * A test hook for smr's KUnit suites, not for consumers; compiled in only
+ * on kernels with KUnit.  The hold spins with interrupts off.
+ *
+ * Context: any.
+ */
+void smr_sleepable_test_hold_leave(struct smr *smr, unsigned int ms)
+{
+	WRITE_ONCE(smr_test_hold_ms, ms);
+	WRITE_ONCE(smr_test_hold_domain, smr);
+}
+EXPORT_SYMBOL_GPL(smr_sleepable_test_hold_leave);
+
+/**
+ * smr_sleepable_test_holding() - is the leave picked by the hook holding?
+ *
+ * Context: any.
+ * Return: true from the moment that leave stops until it goes on.
+ */
+bool smr_sleepable_test_holding(void)
+{
+	return READ_ONCE(smr_test_holding);
+}
+EXPORT_SYMBOL_GPL(smr_sleepable_test_holding);
+
 /**
  * smr_leave_sleepable() - leave a section entered with smr_enter_sleepable()
  * @smr: the domain
@@ -109,6 +161,9 @@ void smr_leave_sleepable(struct smr *smr, struct smr_tracker *tracker)
 	smp_mb();
 	raw_spin_lock_irqsave(&pcpu->sleepers_lock, flags);
 	list_del(&tracker->node);
+	if (IS_ENABLED(CONFIG_KUNIT) &&
+	    unlikely(READ_ONCE(smr_test_hold_domain) == smr))
+		smr_sleepable_test_hold(smr);
 	raw_spin_unlock_irqrestore(&pcpu->sleepers_lock, flags);
 }
 EXPORT_SYMBOL_GPL(smr_leave_sleepable);

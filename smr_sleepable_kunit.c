@@ -315,6 +315,61 @@ static void smr_sleepable_misuse_plain_domain(struct kunit *test)
 	smr_domain_free(smr);
 }
 
+/*
+ * smr_domain_free() with a sleepable reader still inside (misuse: it
+ * warns, then waits for the reader), and that reader leaving while the
+ * free waits: the free must wait until the reader is out of
+ * smr_leave_sleepable()'s critical section, not take the list emptied by
+ * its unlink for "no reader" and free the lock it is about to release.
+ * The hook holds that leave for 200 ms after the unlink; the sleep before
+ * it lets the free get to its wait first (if it does not, the case passes
+ * without having tested anything).  The code before the locked look at
+ * the lists passed this case too: its teardown's smr_barrier() waits for
+ * a marker on every CPU, which the held leave, interrupts off, delays on
+ * its own.  The case keeps both safeguards honest.
+ */
+struct freer {
+	struct smr *smr;
+	struct completion done;
+	bool held_at_return;
+};
+
+static int freer_fn(void *arg)
+{
+	struct freer *f = arg;
+
+	smr_domain_free(f->smr);
+	f->held_at_return = smr_sleepable_test_holding();
+	complete(&f->done);
+	return 0;
+}
+
+static void smr_sleepable_misuse_free_while_leaving(struct kunit *test)
+{
+	struct freer f = { .held_at_return = true };
+	struct task_struct *t, *ft;
+	unsigned long done;
+	struct sleeper s;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	f.smr = smr_domain_create(SMR_SLEEPABLE, "kunit-teardown");
+	KUNIT_ASSERT_NOT_NULL(test, f.smr);
+	init_completion(&f.done);
+	t = sleeper_start(test, &s, f.smr, -1);
+	ft = kthread_run(freer_fn, &f, "smr-kunit-freer");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ft));
+	msleep(500);
+	smr_sleepable_test_hold_leave(f.smr, 200);
+	complete(&s.go);
+	done = wait_for_completion_timeout(&f.done,
+					   msecs_to_jiffies(SLEEPABLE_TEST_LIVENESS_MS));
+	KUNIT_EXPECT_GT(test, done, 0UL);
+	KUNIT_EXPECT_FALSE(test, f.held_at_return);
+	kthread_stop(t);
+	put_task_struct(t);
+}
+
 static struct kunit_case smr_sleepable_cases[] = {
 	KUNIT_CASE(smr_sleepable_section_may_block),
 	KUNIT_CASE(smr_sleepable_nested_and_mixed),
@@ -327,6 +382,7 @@ static struct kunit_case smr_sleepable_cases[] = {
 	KUNIT_CASE(smr_sleepable_wrap_guard),
 	KUNIT_CASE(smr_sleepable_wrap_guard_own_section),
 	KUNIT_CASE(smr_sleepable_misuse_plain_domain),
+	KUNIT_CASE(smr_sleepable_misuse_free_while_leaving),
 	{}
 };
 

@@ -27,6 +27,7 @@
 
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/export.h>
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -79,11 +80,13 @@ static DEFINE_MUTEX(smr_domains_lock);
  * @timer: pinned, deferrable: it never wakes an idle CPU.
  * @busy: pinned, not deferrable: armed only while a service has work here.
  * @armed: cleared before the timers are stopped so that they do not re-arm.
+ * @test_idle: smr_tick_test_idle(): the deferrable timer does nothing.
  */
 struct smr_tick {
 	struct timer_list timer;
 	struct timer_list busy;
 	bool armed;
+	bool test_idle;
 };
 
 static DEFINE_PER_CPU(struct smr_tick, smr_ticks);
@@ -104,6 +107,26 @@ void smr_tick_kick(void)
 	if (READ_ONCE(tick->armed) && !timer_pending(&tick->busy))
 		mod_timer(&tick->busy, jiffies + smr_tick_period);
 }
+
+/**
+ * smr_tick_test_idle() - make a CPU's deferrable tick do nothing
+ * @cpu: the CPU
+ * @idle: true: from now on the deferrable timer of @cpu runs no service, as
+ *	on a CPU that stays idle or tickless, where it never fires; false:
+ *	back to normal
+ *
+ * A test hook for smr's KUnit suites, not for consumers: whether an idle
+ * CPU's deferrable timer fires depends on what else wakes that CPU, so a
+ * test of the idle paths takes that timer away on purpose.  Only the
+ * non-deferrable busy tick (smr_tick_kick()) then still runs there.
+ *
+ * Context: any.
+ */
+void smr_tick_test_idle(int cpu, bool idle)
+{
+	WRITE_ONCE(per_cpu_ptr(&smr_ticks, cpu)->test_idle, idle);
+}
+EXPORT_SYMBOL_GPL(smr_tick_test_idle);
 
 /* Time each held slot of this CPU; warn once when one holds on too long. */
 static void smr_stall_check_slot(struct smr *smr, struct smr_pcpu *pcpu,
@@ -254,7 +277,15 @@ static void smr_tick_run(struct smr_tick *tick)
 
 static void smr_tick_fn(struct timer_list *t)
 {
-	smr_tick_run(from_timer((struct smr_tick *)NULL, t, timer));
+	struct smr_tick *tick = from_timer(tick, t, timer);
+
+	/* An idle CPU, as far as a deferrable timer can tell: it never ran. */
+	if (unlikely(READ_ONCE(tick->test_idle))) {
+		if (READ_ONCE(tick->armed))
+			mod_timer(&tick->timer, jiffies + smr_tick_period);
+		return;
+	}
+	smr_tick_run(tick);
 }
 
 static void smr_tick_busy_fn(struct timer_list *t)
