@@ -32,6 +32,19 @@ struct smr_cache;
 #include <asm/barrier.h>
 
 /*
+ * Layout check.  <hash> in SMR_ABI_SYMBOL hashes this header's type
+ * definitions and constants (scripts/abi-hash.sh; make check keeps it
+ * current).  smr.ko exports smr_abi_<hash>, and every object file that includes this header
+ * references it, so that a module built against headers of another layout
+ * fails to load, with "Unknown symbol smr_abi_<hash>", instead of running
+ * with the wrong offsets.  Rebuild such a module against the headers of
+ * the smr.ko you load.
+ */
+#define SMR_ABI_SYMBOL	smr_abi_dae393aa
+extern const int SMR_ABI_SYMBOL;
+static const int *const __smr_abi_ref __used = &SMR_ABI_SYMBOL;
+
+/*
  * Pointers published to SMR readers live in their own sparse address
  * space, so that every access must go through one of the accessors below.
  */

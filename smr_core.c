@@ -100,6 +100,13 @@
  * held across a wrap: it expired long ago and polls as reached.
  */
 
+/*
+ * smr_abi_<hash>: the layout of smr.h this smr.ko was built with.  Every
+ * module that includes smr.h references it (smr.h, "Layout check").
+ */
+const int SMR_ABI_SYMBOL = 1;
+EXPORT_SYMBOL_GPL(SMR_ABI_SYMBOL);
+
 static bool wrap_test;
 module_param(wrap_test, bool, 0444);
 MODULE_PARM_DESC(wrap_test,

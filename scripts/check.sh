@@ -4,7 +4,8 @@
 # Static checks; any finding fails:
 #   checkpatch --strict on every *.c/*.h of the repo (outside build/),
 #   sparse (C=2) on a build against the Debian headers,
-#   kernel-doc -Wall on the headers in the repo root.
+#   kernel-doc -Wall on the headers in the repo root,
+#   smr.h's SMR_ABI_HASH up to date with its layout (abi-hash.sh --check).
 # Findings are kept in build/check/<checker>.txt.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -59,7 +60,11 @@ run_kernel_doc() {
 		grep -iE 'warning|error' || true
 }
 
-for c in checkpatch sparse kernel_doc; do
+run_abi_hash() {
+	"$SMR_ROOT/scripts/abi-hash.sh" --check 2>&1 || true
+}
+
+for c in checkpatch sparse kernel_doc abi_hash; do
 	"run_$c" >"$out/$c.txt"
 	if [ -s "$out/$c.txt" ]; then
 		log "$c findings:"
@@ -68,5 +73,5 @@ for c in checkpatch sparse kernel_doc; do
 done
 n() { wc -l <"$out/$1.txt"; }
 log "checkpatch $(n checkpatch), sparse $(n sparse)," \
-	"kernel-doc $(n kernel_doc) findings"
+	"kernel-doc $(n kernel_doc), abi-hash $(n abi_hash) findings"
 [ "$(cat "$out"/*.txt | wc -l)" = 0 ] || die "static checks failed"

@@ -16,6 +16,9 @@
 #            or FAILURE line, unload both, scan for leaks with kmemleak.
 #   busted:  torture with busted=1 (duration=20 unless given): must FAIL.
 #   misuse:  smr.ko and smr_misuse.ko, unload both, scan for leaks.
+#   abi:     smr.ko, then smr_lookup_abi_mismatch.ko (abi-mismatch.sh),
+#            which must fail to load with "Unknown symbol smr_abi_...",
+#            then the matching smr_lookup.ko, which must load and unload.
 #   bench:   smr.ko and smr_bench.ko with the params, on 4G of memory and
 #            with preempt=full on the kernel command line; wait for
 #            "smr_bench: done" (SMR_BENCH_WAIT seconds, default 1800),
@@ -45,12 +48,12 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-usage="usage: qemu-run.sh <debian|debug|kcsan|rt> <kunit|torture|busted|misuse|bench> [params]"
+usage="usage: qemu-run.sh <debian|debug|kcsan|rt> <kunit|torture|busted|misuse|abi|bench> [params]"
 kernel=${1:?$usage}
 scenario=${2:?$usage}
 shift 2
 case $kernel in debian | debug | kcsan | rt) ;; *) die "$usage" ;; esac
-case $scenario in kunit | torture | busted | misuse | bench) ;; *) die "$usage" ;; esac
+case $scenario in kunit | torture | busted | misuse | abi | bench) ;; *) die "$usage" ;; esac
 case ${SMR_QEMU_NOHZ:-0} in 0 | 1) ;; *) die "SMR_QEMU_NOHZ: want 0 or 1" ;; esac
 nohz=${SMR_QEMU_NOHZ:-0}
 smp=4
@@ -217,6 +220,28 @@ finish
 SH
 }
 
+# abi: a consumer built against another layout of smr.h must be refused.
+init_abi() {
+	init_header
+	cat <<'SH'
+mark "abi begin"
+step "insmod smr" insmod /lib/smr/smr.ko
+if insmod /lib/smr/smr_lookup_abi_mismatch.ko 2>/dev/null; then
+	mark "abi: mismatched smr_lookup refused FAILED (it loaded)"
+	rmmod smr_lookup
+else
+	mark "abi: mismatched smr_lookup refused ok"
+fi
+step "abi: unknown symbol named" sh -c 'dmesg | grep -q "smr_lookup: Unknown symbol smr_abi_"'
+step "insmod smr_lookup" insmod /lib/smr/smr_lookup.ko duration_ms=200
+step "rmmod smr_lookup" rmmod smr_lookup
+step "rmmod smr" rmmod smr
+step "debugfs smr gone" test ! -e /sys/kernel/debug/smr
+mark "abi end"
+finish
+SH
+}
+
 init_bench() {
 	init_header
 	init_bench_body "$@"
@@ -293,6 +318,11 @@ misuse)
 	modules=(smr.ko smr_misuse.ko)
 	init_misuse "$@" >"$work/init"
 	limit=$((boot + 300))
+	;;
+abi)
+	modules=(smr.ko smr_lookup.ko smr_lookup_abi_mismatch.ko)
+	init_abi >"$work/init"
+	limit=$((boot + 120))
 	;;
 bench)
 	modules=(smr.ko smr_bench.ko)

@@ -16,13 +16,15 @@
 #            (free-with-reader may be skipped on one CPU; sleep-in-section
 #            reports only with CONFIG_DEBUG_ATOMIC_SLEEP, which /init's
 #            "kernel config:" line tells), "done, 0 problems".
+#   abi:     the mismatched consumer refused with "Unknown symbol
+#            smr_abi_..." and the matching one loaded (the harness steps).
 # The last line is a one-line summary: "<kernel> <scenario>: PASS|FAIL ...".
-# Usage: qemu-verdict.sh <kunit|torture|busted|misuse> <console log>
+# Usage: qemu-verdict.sh <kunit|torture|busted|misuse|abi> <console log>
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/reports.sh"
 
-usage="usage: qemu-verdict.sh <kunit|torture|busted|misuse> <console log>"
+usage="usage: qemu-verdict.sh <kunit|torture|busted|misuse|abi> <console log>"
 scenario=${1:?$usage}
 console=${2:?$usage}
 [ -f "$console" ] || die "no such log: $console"
@@ -141,8 +143,18 @@ judge_misuse() {
 		fail "misuse: want 'done, 0 problems', got '${last:-nothing}'"
 }
 
+judge_abi() {
+	local step
+	for step in "insmod smr" "abi: mismatched smr_lookup refused" \
+		"abi: unknown symbol named" "insmod smr_lookup" "rmmod smr_lookup"; do
+		grep -q "SMR-HARNESS: $step ok" "$console" || fail "$step: not ok"
+	done
+	detail=$(plain | grep -o 'smr_lookup: Unknown symbol smr_abi_[0-9a-f]*' |
+		head -n 1 || true)
+}
+
 case $scenario in
-torture | busted | misuse) ;;
+torture | busted | misuse | abi) ;;
 *) die "$usage" ;;
 esac
 judge_common

@@ -8,6 +8,9 @@
 #   debian 6.1 build  W=1 build against Debian's 6.1 cloud headers
 #   readme recipe     README.md's consumer recipe, run as written against
 #                     Debian's 6.12 headers (readme-recipe.sh)
+#   abi mismatch      the sample built against a copy of smr.h with another
+#                     struct smr layout: modpost must name smr_abi_<hash>
+#                     (abi-mismatch.sh); under QEMU it must not load
 #   uml               UML KUnit kernel (cached), W=1 build, two KUnit
 #                     passes, verdict (uml-run.sh, kunit-verdict.sh)
 #   debian qemu       Debian's cloud kernel under QEMU (4 CPUs): a
@@ -15,7 +18,9 @@
 #                     finish, with no kernel report, and its report must
 #                     render: bench.sh; Debian's kernel needs no build,
 #                     the UML bench kernel would cost 3 minutes cold),
-#                     torture with CPU hotplug, then busted (must FAIL)
+#                     torture with CPU hotplug, then busted (must FAIL),
+#                     then abi: the mismatched sample refused, the
+#                     matching one loaded
 #   debug qemu        the x86 debug kernel (KASAN, lockdep, kmemleak;
 #                     cached): W=1 build, two KUnit passes on 4 CPUs,
 #                     torture with CPU hotplug (default flavour, then
@@ -99,6 +104,7 @@ qemu() {
 stage deps ./deps.sh >/dev/null
 stage check ./check.sh
 stage "debian build" ./build-modules.sh debian >/dev/null
+stage "abi mismatch build" ./abi-mismatch.sh debian
 stage "debian 6.1 build" ./build-modules.sh debian61 >/dev/null
 stage "readme recipe" ./readme-recipe.sh
 stage "uml kernel" ./uml-kernel.sh >/dev/null
@@ -109,6 +115,7 @@ stage "debian bench smoke" env BENCH_QUICK=1 ./bench.sh debian >/dev/null
 summaries+=("debian bench smoke: PASS (smr_bench done, report in build/bench/)")
 qemu debian torture duration="$torture_s" hotplug_ms=200
 qemu debian busted duration="$busted_s"
+qemu debian abi
 stage "debug kernel" ./x86-kernel.sh debug >/dev/null
 stage "debug build" ./build-modules.sh debug >/dev/null
 qemu debug kunit
