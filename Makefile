@@ -2,7 +2,7 @@
 #
 # User and CI entry points. kbuild itself reads ./Kbuild.
 #   make [modules] [KDIR=...]  build in this directory against KDIR
-#   make uml | uml-bench | debian | debian61 | debug | kcsan | rt
+#   make uml | uml-bench | debian | debian61 | debian-rt | debug | kcsan | rt
 #                              W=1 build in build/<target>/ (warnings fail)
 #   make test                  lint, build, KUnit under UML, then QEMU runs
 #                              (torture, busted, KUnit, misuse) on Debian's
@@ -34,7 +34,7 @@ modules:
 	@test -d $(KDIR) || { echo "no kernel build dir $(KDIR); set KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-uml uml-bench debian debian61 debug kcsan rt:
+uml uml-bench debian debian61 debian-rt debug kcsan rt:
 	@scripts/build-modules.sh $@
 
 test:
@@ -66,7 +66,7 @@ help:
 	@echo "make bench     smr against RCU, SRCU and others: BENCH_KERNELS=\"uml debian\""
 	@echo "               BENCH_PARAMS=\"...\" BENCH_QUICK=1"
 	@echo "make [modules] build smr.ko here against KDIR (default: the running kernel)"
-	@echo "make uml|uml-bench|debian|debian61|debug|kcsan|rt"
+	@echo "make uml|uml-bench|debian|debian61|debian-rt|debug|kcsan|rt"
 	@echo "               W=1 build in build/<target>/"
 	@echo "make clean     remove build/ and the objects here"
 
@@ -75,5 +75,5 @@ clean:
 	if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
 	else rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers; fi
 
-.PHONY: all modules uml uml-bench debian debian61 debug kcsan rt test torture \
+.PHONY: all modules uml uml-bench debian debian61 debian-rt debug kcsan rt test torture \
 	check demo bench help clean

@@ -5,12 +5,12 @@
 # fresh copy of the sources under build/<target>/ so targets never share
 # objects, then the sample consumer (samples/smr_lookup) out of tree
 # against it. Any compiler or modpost warning fails the build.
-# Usage: build-modules.sh <uml|uml-bench|debian|debian61|debug|kcsan|rt>; prints the output
+# Usage: build-modules.sh <uml|uml-bench|debian|debian61|debian-rt|debug|kcsan|rt>; prints the output
 # directory.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-target=${1:?usage: build-modules.sh <uml|uml-bench|debian|debian61|debug|kcsan|rt>}
+target=${1:?usage: build-modules.sh <uml|uml-bench|debian|debian61|debian-rt|debug|kcsan|rt>}
 kdir=$(target_kdir "$target")
 dir=$(stage_sources "$target")
 out=$dir/build.log

@@ -55,8 +55,8 @@ kernel_build_dir() {
 
 SMR_BUILD=$SMR_ROOT/build
 
-# Build directory of the Debian 6.12 cloud headers deps.sh settled on.
-# debian_kdir [61]: Debian's 6.12 (or 6.1) cloud headers build directory.
+# debian_kdir [61|RT]: build directory of the Debian headers deps.sh
+# settled on: 6.12 cloud (no argument), 6.1 cloud, or 6.12 PREEMPT_RT.
 debian_kdir() {
 	local pkg
 	pkg=$("$SMR_ROOT/scripts/deps.sh" | sed -n "s/^SMR_HDR${1:-}_PKG=//p")
@@ -64,12 +64,12 @@ debian_kdir() {
 	echo "/usr/src/$pkg"
 }
 
-# Debian's cloud kernel image of the same version as the headers, copied
-# into the cache (with its config, beside it) once per package version;
-# prints the vmlinuz path.
+# Debian's kernel image of the same version as the headers, copied into
+# the cache (with its config, beside it) once per package version; prints
+# the vmlinuz path. Arg: as debian_kdir's (none: 6.12 cloud, 61, RT).
 debian_vmlinuz() {
 	local pkg ver kver dir
-	pkg=$("$SMR_ROOT/scripts/deps.sh" | sed -n 's/^SMR_IMG_PKG=//p')
+	pkg=$("$SMR_ROOT/scripts/deps.sh" | sed -n "s/^SMR_IMG${1:-}_PKG=//p")
 	ver=$(dpkg-query -W -f='${Version}' "$pkg") ||
 		die "$pkg is not installed"
 	kver=${pkg#linux-image-}
@@ -95,8 +95,9 @@ target_kdir() {
 	uml-bench) "$SMR_ROOT/scripts/uml-kernel.sh" bench ;;
 	debian) debian_kdir ;;
 	debian61) debian_kdir 61 ;;
+	debian-rt) debian_kdir RT ;;
 	debug | kcsan | rt) "$SMR_ROOT/scripts/x86-kernel.sh" "$1" ;;
-	*) die "unknown target '$1' (want uml, uml-bench, debian, debian61, debug, kcsan or rt)" ;;
+	*) die "unknown target '$1' (want uml, uml-bench, debian, debian61, debian-rt, debug, kcsan or rt)" ;;
 	esac
 }
 

@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install the Debian packages the smr build and test harness needs, once.
-# Prints the name of the newest 6.12 cloud header package it settled on
-# to stdout as "SMR_HDR_PKG=<pkg>", and the matching unsigned kernel image
-# (booted under QEMU by scripts/qemu-run.sh debian) as "SMR_IMG_PKG=<pkg>",
-# so callers can source it.  The newest 6.1 cloud headers (the secondary
-# target) come out as "SMR_HDR61_PKG=<pkg>".
+# Prints, so that callers can source it, the Debian kernels it settled on
+# (the newest of each, found with apt-cache), each as its header package
+# and the matching unsigned image (booted under QEMU by qemu-run.sh):
+#   SMR_HDR_PKG, SMR_IMG_PKG       6.12 cloud (qemu-run.sh debian)
+#   SMR_HDR61_PKG, SMR_IMG61_PKG   6.1 cloud, Debian 12's default kernel
+#                                  (debian61)
+#   SMR_HDRRT_PKG, SMR_IMGRT_PKG   6.12 PREEMPT_RT (debian-rt)
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -31,17 +33,28 @@ apt_update() {
 	apt_updated=1
 }
 
-hdr=$(newest_pkg '^linux-headers-6\.12\.[0-9.]+\+deb[0-9]+-cloud-amd64$')
-if [ -z "$hdr" ]; then
-	apt_update
-	hdr=$(newest_pkg '^linux-headers-6\.12\.[0-9.]+\+deb[0-9]+-cloud-amd64$')
-fi
-hdr61=$(newest_pkg '^linux-headers-6\.1\.0-[0-9]+-cloud-amd64$')
-[ -n "$hdr61" ] || { apt_update; hdr61=$(newest_pkg '^linux-headers-6\.1\.0-[0-9]+-cloud-amd64$'); }
-# The kernel image of the same version: its vmlinuz runs build/debian's
-# modules under QEMU.
+# newest_or_update <regex>: the newest package matching, after an apt-get
+# update if none does yet.
+newest_or_update() {
+	local pkg
+	pkg=$(newest_pkg "$1")
+	if [ -z "$pkg" ]; then
+		apt_update
+		pkg=$(newest_pkg "$1")
+	fi
+	[ -n "$pkg" ] || { echo "deps: no package matches $1" >&2; exit 1; }
+	echo "$pkg"
+}
+
+hdr=$(newest_or_update '^linux-headers-6\.12\.[0-9.]+\+deb[0-9]+-cloud-amd64$')
+hdr61=$(newest_or_update '^linux-headers-6\.1\.0-[0-9]+-cloud-amd64$')
+hdrrt=$(newest_or_update '^linux-headers-6\.12\.[0-9.]+\+deb[0-9]+-rt-amd64$')
+# The kernel images of the same versions: their vmlinuz runs the modules
+# built against those headers under QEMU.
 img=${hdr/linux-headers-/linux-image-}-unsigned
-for p in "$hdr" "$img" "$hdr61"; do
+img61=${hdr61/linux-headers-/linux-image-}-unsigned
+imgrt=${hdrrt/linux-headers-/linux-image-}-unsigned
+for p in "$hdr" "$img" "$hdr61" "$img61" "$hdrrt" "$imgrt"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing+=("$p")
 done
@@ -55,3 +68,6 @@ fi
 echo "SMR_HDR_PKG=$hdr"
 echo "SMR_IMG_PKG=$img"
 echo "SMR_HDR61_PKG=$hdr61"
+echo "SMR_IMG61_PKG=$img61"
+echo "SMR_HDRRT_PKG=$hdrrt"
+echo "SMR_IMGRT_PKG=$imgrt"

@@ -3,8 +3,10 @@
 #
 # Boot an x86_64 kernel under QEMU (TCG, 4 CPUs) on a busybox initramfs and
 # load build/<kernel>/'s modules.
-# Usage: qemu-run.sh <debian|debug|kcsan|rt> <scenario> [params...]
-#   kernel debian: Debian's cloud kernel of the headers' version;
+# Usage: qemu-run.sh <debian|debian61|debian-rt|debug|kcsan|rt> <scenario> [params...]
+#   kernel debian: Debian's 6.12 cloud kernel of the headers' version;
+#          debian61: Debian's 6.1 cloud kernel (Debian 12's default);
+#          debian-rt: Debian's 6.12 PREEMPT_RT kernel;
 #          debug:  scripts/configs/x86-debug.config (KASAN, lockdep, kmemleak);
 #          kcsan:  scripts/configs/x86-kcsan.config;
 #          rt:     scripts/configs/x86-rt.config (debug on PREEMPT_RT, with
@@ -48,11 +50,11 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-usage="usage: qemu-run.sh <debian|debug|kcsan|rt> <kunit|torture|busted|misuse|abi|bench> [params]"
+usage="usage: qemu-run.sh <debian|debian61|debian-rt|debug|kcsan|rt> <kunit|torture|busted|misuse|abi|bench> [params]"
 kernel=${1:?$usage}
 scenario=${2:?$usage}
 shift 2
-case $kernel in debian | debug | kcsan | rt) ;; *) die "$usage" ;; esac
+case $kernel in debian | debian61 | debian-rt | debug | kcsan | rt) ;; *) die "$usage" ;; esac
 case $scenario in kunit | torture | busted | misuse | abi | bench) ;; *) die "$usage" ;; esac
 case ${SMR_QEMU_NOHZ:-0} in 0 | 1) ;; *) die "SMR_QEMU_NOHZ: want 0 or 1" ;; esac
 nohz=${SMR_QEMU_NOHZ:-0}
@@ -261,14 +263,18 @@ param() {
 # Set image and config: the kernel to boot and its .config.
 kernel_image() {
 	local dir
-	if [ "$kernel" = debian ]; then
-		image=$(debian_vmlinuz)
-		config=$(dirname "$image")/config
-	else
+	case $kernel in
+	debian) image=$(debian_vmlinuz) ;;
+	debian61) image=$(debian_vmlinuz 61) ;;
+	debian-rt) image=$(debian_vmlinuz RT) ;;
+	*)
 		dir=$("$SMR_ROOT/scripts/x86-kernel.sh" "$kernel")
 		image=$dir/arch/x86/boot/bzImage
 		config=$dir/.config
-	fi
+		return
+		;;
+	esac
+	config=$(dirname "$image")/config
 }
 
 # The debugging options of the kernel, for the log and the verdict, e.g.
@@ -290,7 +296,7 @@ base=$(base_initramfs)
 
 # Per scenario: the modules, the /init and the time limit (boot included;
 # the debug kernels boot slowly under TCG).
-boot=$([ "$kernel" = debian ] && echo 120 || echo 240)
+boot=$([[ $kernel = debian* ]] && echo 120 || echo 240)
 mem=2G
 append=
 case $scenario in

@@ -6,6 +6,7 @@
 #   deps, check       packages (deps.sh); checkpatch, sparse, kernel-doc
 #   debian build      W=1 build against Debian's 6.12 cloud headers
 #   debian 6.1 build  W=1 build against Debian's 6.1 cloud headers
+#   debian-rt build   W=1 build against Debian's 6.12 PREEMPT_RT headers
 #   readme recipe     README.md's consumer recipe, run as written against
 #                     Debian's 6.12 headers (readme-recipe.sh)
 #   abi mismatch      the sample built against a copy of smr.h with another
@@ -21,6 +22,10 @@
 #                     torture with CPU hotplug, then busted (must FAIL),
 #                     then abi: the mismatched sample refused, the
 #                     matching one loaded
+#   debian61 qemu     Debian's 6.1 cloud kernel (Debian 12's default):
+#                     torture with CPU hotplug, busted, misuse
+#   debian-rt qemu    Debian's 6.12 PREEMPT_RT kernel: torture with CPU
+#                     hotplug, busted
 #   debug qemu        the x86 debug kernel (KASAN, lockdep, kmemleak;
 #                     cached): W=1 build, two KUnit passes on 4 CPUs,
 #                     torture with CPU hotplug (default flavour, then
@@ -32,8 +37,9 @@
 # Each QEMU run is judged by qemu-verdict.sh. The one-line verdicts come
 # last, then "N passed, N failed": KUnit cases over all seven KUnit passes
 # (UML, debug and rt twice each, rt-nohz once).
-# SMR_TORTURE_S, SMR_FLAVOUR_S and SMR_BUSTED_S change the durations of
-# the default torture, the other flavours' tortures and busted.
+# SMR_TORTURE_S, SMR_FLAVOUR_S, SMR_KERNELS_S and SMR_BUSTED_S change the
+# durations of the default torture, the other flavours' tortures, the
+# tortures on Debian's 6.1 and RT kernels, and busted.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -42,6 +48,7 @@ start=$SECONDS
 torture_s=${SMR_TORTURE_S:-60}
 busted_s=${SMR_BUSTED_S:-20}
 flavour_s=${SMR_FLAVOUR_S:-30}
+kernels_s=${SMR_KERNELS_S:-30}
 summaries=()
 verdict=
 kunit_passed=0
@@ -106,6 +113,7 @@ stage check ./check.sh
 stage "debian build" ./build-modules.sh debian >/dev/null
 stage "abi mismatch build" ./abi-mismatch.sh debian
 stage "debian 6.1 build" ./build-modules.sh debian61 >/dev/null
+stage "debian-rt build" ./build-modules.sh debian-rt >/dev/null
 stage "readme recipe" ./readme-recipe.sh
 stage "uml kernel" ./uml-kernel.sh >/dev/null
 stage "uml build" ./build-modules.sh uml >/dev/null
@@ -116,6 +124,12 @@ summaries+=("debian bench smoke: PASS (smr_bench done, report in build/bench/)")
 qemu debian torture duration="$torture_s" hotplug_ms=200
 qemu debian busted duration="$busted_s"
 qemu debian abi
+# The other kernels Debian 12 users run: its default 6.1, and 6.12 RT.
+qemu debian61 torture duration="$kernels_s" hotplug_ms=200
+qemu debian61 busted duration="$busted_s"
+qemu debian61 misuse
+qemu debian-rt torture duration="$kernels_s" hotplug_ms=200
+qemu debian-rt busted duration="$busted_s"
 stage "debug kernel" ./x86-kernel.sh debug >/dev/null
 stage "debug build" ./build-modules.sh debug >/dev/null
 qemu debug kunit

@@ -5,7 +5,10 @@
 # what it needs (kernel, modules), boots, and prints the final torture
 # line and the verdict (qemu-verdict.sh); fails when the verdict does.
 # Settings, from the environment (make passes its variables):
-#   KERNEL=debug|debian|kcsan|rt  the kernel (default debug; kcsan and rt
+#   KERNEL=debug|debian|debian61|debian-rt|kcsan|rt
+#                              the kernel (default debug; debian61 is
+#                              Debian's 6.1 cloud kernel, debian-rt its
+#                              6.12 PREEMPT_RT one; kcsan and rt
 #                              are built on first use, about as long as
 #                              debug; rt is the debug kernel on PREEMPT_RT)
 #   DURATION=1800   seconds            HOTPLUG=200  hotplug_ms (0: none)
@@ -24,8 +27,8 @@ scenario=torture
 params=(duration="${DURATION:-1800}" hotplug_ms="${HOTPLUG:-200}"
 	flavour="${FLAVOUR:-default}" nwriters="${NWRITERS:-1}"
 	nreaders="${NREADERS:-0}")
-case $kernel in debian | debug | kcsan | rt) ;;
-*) die "KERNEL=$kernel: want debug, debian, kcsan or rt" ;;
+case $kernel in debian | debian61 | debian-rt | debug | kcsan | rt) ;;
+*) die "KERNEL=$kernel: want debug, debian, debian61, debian-rt, kcsan or rt" ;;
 esac
 case ${WRAP:-0} in 0 | 1) ;; *) die "WRAP=$WRAP: want 0 or 1" ;; esac
 case ${NOHZ:-0} in 0 | 1) ;; *) die "NOHZ=$NOHZ: want 0 or 1" ;; esac
@@ -35,7 +38,7 @@ export SMR_QEMU_NOHZ=${NOHZ:-0}
 
 cd "$SMR_ROOT/scripts"
 ./deps.sh >/dev/null
-[ "$kernel" = debian ] || ./x86-kernel.sh "$kernel" >/dev/null
+[[ $kernel = debian* ]] || ./x86-kernel.sh "$kernel" >/dev/null
 ./build-modules.sh "$kernel" >/dev/null
 log "$kernel $scenario: ${params[*]} WRAP=$WRAP NOHZ=$SMR_QEMU_NOHZ $*"
 console=$(./qemu-run.sh "$kernel" "$scenario" "${params[@]}" "$@")
