@@ -22,6 +22,10 @@
 #                              bench/results/<date>-<kernel>.md and PNG
 #                              plots (BENCH_QUICK=1: a smoke run, tiny
 #                              params, into build/bench/)
+#   make dkms-install [KERNELS="<release> ..."]
+#                              smr.ko (and smr_torture.ko) under DKMS for
+#                              those kernels (default: the running one)
+#   make dkms-remove           dkms remove, and the sources in /usr/src
 #   make demo                  boot UML and show the debugfs demo
 #   make help                  these targets, a line each
 #   make clean
@@ -52,6 +56,12 @@ check:
 demo:
 	@scripts/demo.sh
 
+dkms-install:
+	@scripts/dkms.sh install $(KERNELS)
+
+dkms-remove:
+	@scripts/dkms.sh remove
+
 bench:
 	@BENCH_KERNELS="$(BENCH_KERNELS)" BENCH_PARAMS="$(BENCH_PARAMS)" \
 		BENCH_QUICK="$(BENCH_QUICK)" scripts/bench.sh
@@ -68,6 +78,10 @@ help:
 	@echo "make [modules] build smr.ko here against KDIR (default: the running kernel)"
 	@echo "make uml|uml-bench|debian|debian61|debian-rt|debug|kcsan|rt"
 	@echo "               W=1 build in build/<target>/"
+	@echo "make dkms-install [KERNELS=\"<release> ...\"]"
+	@echo "               smr.ko and smr_torture.ko under DKMS (default: the running kernel)"
+	@echo "make dkms-remove"
+	@echo "               remove them, and the sources in /usr/src/smr-<version>"
 	@echo "make clean     remove build/ and the objects here"
 
 clean:
@@ -76,4 +90,4 @@ clean:
 	else rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers; fi
 
 .PHONY: all modules uml uml-bench debian debian61 debian-rt debug kcsan rt test torture \
-	check demo bench help clean
+	check demo bench help dkms-install dkms-remove clean

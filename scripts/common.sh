@@ -64,6 +64,14 @@ debian_kdir() {
 	echo "/usr/src/$pkg"
 }
 
+# debian_kver [61|RT]: the release (uname -r) of that Debian kernel.
+debian_kver() {
+	local pkg
+	pkg=$("$SMR_ROOT/scripts/deps.sh" | sed -n "s/^SMR_IMG${1:-}_PKG=//p")
+	pkg=${pkg#linux-image-}
+	echo "${pkg%-unsigned}"
+}
+
 # Debian's kernel image of the same version as the headers, copied into
 # the cache (with its config, beside it) once per package version; prints
 # the vmlinuz path. Arg: as debian_kdir's (none: 6.12 cloud, 61, RT).
@@ -72,8 +80,7 @@ debian_vmlinuz() {
 	pkg=$("$SMR_ROOT/scripts/deps.sh" | sed -n "s/^SMR_IMG${1:-}_PKG=//p")
 	ver=$(dpkg-query -W -f='${Version}' "$pkg") ||
 		die "$pkg is not installed"
-	kver=${pkg#linux-image-}
-	kver=${kver%-unsigned}
+	kver=$(debian_kver "$@")
 	dir=$SMR_CACHE/debian-$kver-$ver
 	if [ ! -f "$dir/vmlinuz" ]; then
 		[ -f "/boot/vmlinuz-$kver" ] || die "/boot/vmlinuz-$kver not found"

@@ -18,6 +18,11 @@
 #            or FAILURE line, unload both, scan for leaks with kmemleak.
 #   busted:  torture with busted=1 (duration=20 unless given): must FAIL.
 #   misuse:  smr.ko and smr_misuse.ko, unload both, scan for leaks.
+#   dkms:    (debian, debian61) the modules DKMS installed for that kernel
+#            (dkms.sh install), in /lib/modules/<release>/updates/dkms/
+#            with a depmod'ed modules.dep: modprobe smr, then modprobe
+#            smr_torture with the params (duration=20 unless given), as
+#            torture, then modprobe -r both.
 #   abi:     smr.ko, then smr_lookup_abi_mismatch.ko (abi-mismatch.sh),
 #            which must fail to load with "Unknown symbol smr_abi_...",
 #            then the matching smr_lookup.ko, which must load and unload.
@@ -50,12 +55,12 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-usage="usage: qemu-run.sh <debian|debian61|debian-rt|debug|kcsan|rt> <kunit|torture|busted|misuse|abi|bench> [params]"
+usage="usage: qemu-run.sh <debian|debian61|debian-rt|debug|kcsan|rt> <kunit|torture|busted|misuse|dkms|abi|bench> [params]"
 kernel=${1:?$usage}
 scenario=${2:?$usage}
 shift 2
 case $kernel in debian | debian61 | debian-rt | debug | kcsan | rt) ;; *) die "$usage" ;; esac
-case $scenario in kunit | torture | busted | misuse | abi | bench) ;; *) die "$usage" ;; esac
+case $scenario in kunit | torture | busted | misuse | dkms | abi | bench) ;; *) die "$usage" ;; esac
 case ${SMR_QEMU_NOHZ:-0} in 0 | 1) ;; *) die "SMR_QEMU_NOHZ: want 0 or 1" ;; esac
 nohz=${SMR_QEMU_NOHZ:-0}
 smp=4
@@ -222,6 +227,44 @@ finish
 SH
 }
 
+# dkms: $1 is the seconds to wait for the final line.
+init_dkms() {
+	local limit=$1
+	shift
+	init_header
+	printf "params='%s'\nlimit=%s\n" "$*" "$limit"
+	cat <<'SH'
+mark "torture begin, smr params: (dkms), torture params: $params"
+mark "dkms modules: $(cd /lib/modules/$(uname -r) && echo updates/dkms/*)"
+step "modprobe smr" modprobe smr
+step "modprobe smr_torture" modprobe smr_torture $params &&
+	step "torture finished" wait_log 'smr_torture: (SUCCESS|FAILURE)' $limit
+step "modprobe -r smr_torture" modprobe -r smr_torture
+step "modprobe -r smr" modprobe -r smr
+step "debugfs smr gone" test ! -e /sys/kernel/debug/smr
+mark "torture end"
+finish
+SH
+}
+
+# The module tree DKMS installed for the kernel booted, as gen_init_cpio
+# lines, with a modules.dep of its own (depmod -b on a copy).
+dkms_tree() {
+	local kver=$1 root=$work/modroot f
+	local dir=/lib/modules/$kver/updates/dkms
+	ls "$dir"/smr.ko* >/dev/null 2>&1 ||
+		die "no DKMS-installed smr in $dir; run scripts/dkms.sh install $kver"
+	mkdir -p "$root$dir"
+	cp "$dir"/smr.ko* "$dir"/smr_torture.ko* "$root$dir/"
+	depmod -b "$root" "$kver"
+	for f in /lib/modules /lib/modules/$kver /lib/modules/$kver/updates "$dir"; do
+		echo "dir $f 0755 0 0"
+	done
+	for f in "$root/lib/modules/$kver"/modules.* "$root$dir"/*; do
+		echo "file ${f#"$root"} $f 0644 0 0"
+	done
+}
+
 # abi: a consumer built against another layout of smr.h must be refused.
 init_abi() {
 	init_header
@@ -325,6 +368,15 @@ misuse)
 	init_misuse "$@" >"$work/init"
 	limit=$((boot + 300))
 	;;
+dkms)
+	modules=()
+	case $kernel in debian | debian61) ;; *) die "dkms: want the debian or debian61 kernel" ;; esac
+	duration=$(param duration "" "$@")
+	[ -n "$duration" ] || set -- "$@" duration=20
+	wait=$(($(param duration 20 "$@") * 3 / 2 + 120))
+	init_dkms "$wait" "$@" >"$work/init"
+	limit=$((boot + wait + 120))
+	;;
 abi)
 	modules=(smr.ko smr_lookup.ko smr_lookup_abi_mismatch.ko)
 	init_abi >"$work/init"
@@ -349,15 +401,16 @@ if [ "$nohz" = 1 ]; then
 fi
 append+=${SMR_QEMU_CMDLINE:+ $SMR_QEMU_CMDLINE}
 
-for ko in "${modules[@]}"; do
+for ko in ${modules[@]+"${modules[@]}"}; do
 	[ -f "$SMR_BUILD/$kernel/$ko" ] ||
 		die "no build/$kernel/$ko; run scripts/build-modules.sh $kernel first"
 done
 {
 	echo "file /init $work/init 0755 0 0"
-	for ko in "${modules[@]}"; do
+	for ko in ${modules[@]+"${modules[@]}"}; do
 		echo "file /lib/smr/$ko $SMR_BUILD/$kernel/$ko 0644 0 0"
 	done
+	[ "$scenario" != dkms ] || dkms_tree "$(debian_kver "$([ "$kernel" = debian61 ] && echo 61)")"
 } >"$work/run.list"
 gen_init_cpio "$work/run.list" | gzip >"$work/run.cpio.gz"
 # The kernel unpacks concatenated archives in order.

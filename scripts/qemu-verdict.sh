@@ -16,15 +16,17 @@
 #            (free-with-reader may be skipped on one CPU; sleep-in-section
 #            reports only with CONFIG_DEBUG_ATOMIC_SLEEP, which /init's
 #            "kernel config:" line tells), "done, 0 problems".
+#   dkms:    as torture, and modprobe loaded and removed both modules by
+#            name from the DKMS-installed tree.
 #   abi:     the mismatched consumer refused with "Unknown symbol
 #            smr_abi_..." and the matching one loaded (the harness steps).
 # The last line is a one-line summary: "<kernel> <scenario>: PASS|FAIL ...".
-# Usage: qemu-verdict.sh <kunit|torture|busted|misuse|abi> <console log>
+# Usage: qemu-verdict.sh <kunit|torture|busted|misuse|dkms|abi> <console log>
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/reports.sh"
 
-usage="usage: qemu-verdict.sh <kunit|torture|busted|misuse|abi> <console log>"
+usage="usage: qemu-verdict.sh <kunit|torture|busted|misuse|dkms|abi> <console log>"
 scenario=${1:?$usage}
 console=${2:?$usage}
 [ -f "$console" ] || die "no such log: $console"
@@ -143,6 +145,15 @@ judge_misuse() {
 		fail "misuse: want 'done, 0 problems', got '${last:-nothing}'"
 }
 
+judge_dkms() {
+	local step
+	for step in "modprobe smr" "modprobe smr_torture" \
+		"modprobe -r smr_torture" "modprobe -r smr"; do
+		grep -q "SMR-HARNESS: $step ok" "$console" || fail "$step: not ok"
+	done
+	judge_torture
+}
+
 judge_abi() {
 	local step
 	for step in "insmod smr" "abi: mismatched smr_lookup refused" \
@@ -154,7 +165,7 @@ judge_abi() {
 }
 
 case $scenario in
-torture | busted | misuse | abi) ;;
+torture | busted | misuse | dkms | abi) ;;
 *) die "$usage" ;;
 esac
 judge_common

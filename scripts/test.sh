@@ -9,6 +9,9 @@
 #   debian-rt build   W=1 build against Debian's 6.12 PREEMPT_RT headers
 #   readme recipe     README.md's consumer recipe, run as written against
 #                     Debian's 6.12 headers (readme-recipe.sh)
+#   dkms install      dkms.sh install for Debian's 6.12 and 6.1 cloud
+#                     kernels, the installed files where README.md says,
+#                     the sample built against them (dkms-test.sh)
 #   abi mismatch      the sample built against a copy of smr.h with another
 #                     struct smr layout: modpost must name smr_abi_<hash>
 #                     (abi-mismatch.sh); under QEMU it must not load
@@ -21,7 +24,8 @@
 #                     the UML bench kernel would cost 3 minutes cold),
 #                     torture with CPU hotplug, then busted (must FAIL),
 #                     then abi: the mismatched sample refused, the
-#                     matching one loaded
+#                     matching one loaded; then, on 6.12 and 6.1, the
+#                     DKMS-installed tree: modprobe smr, a torture
 #   debian61 qemu     Debian's 6.1 cloud kernel (Debian 12's default):
 #                     torture with CPU hotplug, busted, misuse
 #   debian-rt qemu    Debian's 6.12 PREEMPT_RT kernel: torture with CPU
@@ -115,6 +119,7 @@ stage "abi mismatch build" ./abi-mismatch.sh debian
 stage "debian 6.1 build" ./build-modules.sh debian61 >/dev/null
 stage "debian-rt build" ./build-modules.sh debian-rt >/dev/null
 stage "readme recipe" ./readme-recipe.sh
+stage "dkms install" ./dkms-test.sh
 stage "uml kernel" ./uml-kernel.sh >/dev/null
 stage "uml build" ./build-modules.sh uml >/dev/null
 stage "uml run" ./uml-run.sh kunit >/dev/null
@@ -124,6 +129,8 @@ summaries+=("debian bench smoke: PASS (smr_bench done, report in build/bench/)")
 qemu debian torture duration="$torture_s" hotplug_ms=200
 qemu debian busted duration="$busted_s"
 qemu debian abi
+qemu debian dkms hotplug_ms=200
+qemu debian61 dkms hotplug_ms=200
 # The other kernels Debian 12 users run: its default 6.1, and 6.12 RT.
 qemu debian61 torture duration="$kernels_s" hotplug_ms=200
 qemu debian61 busted duration="$busted_s"
