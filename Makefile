@@ -10,7 +10,7 @@
 #                              PREEMPT_RT debug kernel (CI)
 #   make torture [KERNEL=debug|debian|kcsan|rt] [DURATION=1800] [HOTPLUG=200]
 #                [FLAVOUR=default|lazy|deferred] [WRAP=0|1] [NWRITERS=1]
-#                [NREADERS=0] [BUSTED=0|1] [NOHZ=0|1]
+#                [NREADERS=0] [BUSTED=0|1] [NOHZ=0|1] [SMP=4]
 #                              one long smr_torture run under QEMU (NOHZ=1:
 #                              CPUs 1-3 nohz_full and isolated; KERNEL=rt
 #                              or debian)
@@ -47,7 +47,7 @@ test:
 torture:
 	@KERNEL=$(KERNEL) DURATION=$(DURATION) HOTPLUG=$(HOTPLUG) \
 		FLAVOUR=$(FLAVOUR) WRAP=$(WRAP) NWRITERS=$(NWRITERS) \
-		NREADERS=$(NREADERS) BUSTED=$(BUSTED) NOHZ=$(NOHZ) \
+		NREADERS=$(NREADERS) BUSTED=$(BUSTED) NOHZ=$(NOHZ) SMP=$(SMP) \
 		scripts/torture.sh
 
 check:
@@ -72,7 +72,7 @@ help:
 	@echo "               torture, busted and misuse under QEMU"
 	@echo "make check     checkpatch --strict, sparse C=2, kernel-doc"
 	@echo "make torture   one long torture run under QEMU: KERNEL=debug|debian|kcsan|rt"
-	@echo "               DURATION=1800 HOTPLUG=200 FLAVOUR=... WRAP=0|1 NOHZ=0|1 BUSTED=0|1"
+	@echo "               DURATION=1800 HOTPLUG=200 FLAVOUR=... WRAP=0|1 NOHZ=0|1 BUSTED=0|1 SMP=4"
 	@echo "make bench     smr against RCU, SRCU and others: BENCH_KERNELS=\"uml debian\""
 	@echo "               BENCH_PARAMS=\"...\" BENCH_QUICK=1"
 	@echo "make [modules] build smr.ko here against KDIR (default: the running kernel)"

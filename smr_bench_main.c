@@ -281,8 +281,8 @@ static const char *bench_preempt_model(void)
 
 static void bench_env(void)
 {
-	bench_printk("env cpus=%u hz=%u preempt=%s rcu=%s srcu=%s kernel=%s runs=%u loops=%u",
-		     bench_ncpus(), HZ, bench_preempt_model(),
+	bench_printk("env cpus=%u possible=%u hz=%u preempt=%s rcu=%s srcu=%s kernel=%s runs=%u loops=%u",
+		     bench_ncpus(), num_possible_cpus(), HZ, bench_preempt_model(),
 		     IS_ENABLED(CONFIG_PREEMPT_RCU) ? "preempt" :
 		     IS_ENABLED(CONFIG_TINY_RCU) ? "tiny" : "tree",
 		     IS_ENABLED(CONFIG_TINY_SRCU) ? "tiny" : "tree",

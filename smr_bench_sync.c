@@ -6,7 +6,13 @@
  * the read side is (a loop with interrupts off, median of runs), on the
  * bench thread's CPU:
  *
- *   writer op=<smr_advance|smr_poll_satisfied|smr_current> ns=<median>
+ *   writer op=<smr_advance|smr_poll_satisfied|smr_current|
+ *              smr_advance_poll_scan> ns=<median>
+ *
+ * smr_advance_poll_scan is an advance followed by a poll of its goal,
+ * which no scan has seen yet: the poll scans every possible CPU, so its
+ * cost grows with the possible CPUs (make bench's debian-possible kernel
+ * boots 4 of 64).
  *
  * sync: the latency of waiting for readers, calls back to back,
  * sync_samples samples per primitive (a sample is one call, or the mean of
@@ -58,6 +64,12 @@ static void writer_loop_current(unsigned long n)
 		writer_goal = smr_current(sync_smr);
 }
 
+static void writer_loop_advance_poll(unsigned long n)
+{
+	while (n--)
+		smr_poll(sync_smr, smr_advance(sync_smr));
+}
+
 struct writer_op {
 	const char *name;
 	void (*loop)(unsigned long n);
@@ -67,6 +79,7 @@ static const struct writer_op writer_ops[] = {
 	{ "smr_advance", writer_loop_advance },
 	{ "smr_poll_satisfied", writer_loop_poll },
 	{ "smr_current", writer_loop_current },
+	{ "smr_advance_poll_scan", writer_loop_advance_poll },
 };
 
 static void writer_measure(const struct writer_op *op, u64 *ps)

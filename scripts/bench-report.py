@@ -43,7 +43,8 @@ NUMBER = re.compile(r'^-?[0-9]+(\.[0-9]+)?$')
 
 READ_OPS = ['smr', 'smr_lazy', 'smr_sleepable', 'rcu', 'srcu', 'srcu_nmisafe',
             'srcu_lite', 'percpu_ref', 'atomic', 'rwlock']
-WRITER_OPS = ['smr_advance', 'smr_poll_satisfied', 'smr_current']
+WRITER_OPS = ['smr_advance', 'smr_poll_satisfied', 'smr_current',
+              'smr_advance_poll_scan']
 SYNC_OPS = ['smr_synchronize', 'synchronize_rcu', 'synchronize_rcu_expedited',
             'synchronize_srcu']
 LOADS = ['idle', 'readers']

@@ -18,6 +18,9 @@ grep -q 'SMR-HARNESS: done' "$console" || die "demo did not finish"
 if grep 'SMR-HARNESS: .*FAILED' "$console" >&2; then
 	die "demo step failed (log: $console)"
 fi
+echo
+echo "smrstat (scripts/smrstat --from, over the guest's snapshots of debugfs):"
+"$SMR_ROOT/scripts/smrstat" --from "$SMR_BUILD/uml-root/tmp/smrstat"
 cat <<'NEXT'
 
 What next:
@@ -25,5 +28,6 @@ What next:
                 first run also builds three test kernels; README.md)
   make bench    smr against RCU, SRCU and others, reports in bench/results/
   make help     every target
+  scripts/smrstat  the table above, live, on a machine with smr.ko loaded
   README.md, "Using smr from your module": build your own consumer
 NEXT

@@ -63,7 +63,11 @@ case $kernel in debian | debian61 | debian-rt | debug | kcsan | rt) ;; *) die "$
 case $scenario in kunit | torture | busted | misuse | dkms | abi | bench) ;; *) die "$usage" ;; esac
 case ${SMR_QEMU_NOHZ:-0} in 0 | 1) ;; *) die "SMR_QEMU_NOHZ: want 0 or 1" ;; esac
 nohz=${SMR_QEMU_NOHZ:-0}
-smp=4
+# SMR_QEMU_SMP: QEMU's -smp (default 4), e.g. 16, or "4,maxcpus=64" for
+# more possible than online CPUs.
+smp_arg=${SMR_QEMU_SMP:-4}
+smp=${smp_arg%%,*}
+[[ $smp =~ ^[0-9]+$ ]] && [ "$smp" -ge 1 ] || die "SMR_QEMU_SMP=$smp_arg: want N or N,maxcpus=M"
 # The nohz_full (and isolated) CPUs: all but CPU 0, which keeps the tick.
 nohz_cpus=1-$((smp - 1))
 label=$kernel$([ "$nohz" = 0 ] || echo -nohz)
@@ -423,7 +427,7 @@ t=$SECONDS
 # TCG (nested KVM does not work here); -no-reboot and panic=-1 make both
 # /init's final reboot and a panic end QEMU.
 timeout -k 10 "$limit" qemu-system-x86_64 \
-	-accel tcg,thread=multi -smp "$smp" -m "$mem" \
+	-accel tcg,thread=multi -smp "$smp_arg" -m "$mem" \
 	-bios qboot.rom -display none -monitor none -no-reboot \
 	-serial "file:$console" \
 	-kernel "$image" -initrd "$work/initramfs.cpio.gz" \

@@ -14,6 +14,8 @@
 #   DURATION=1800   seconds            HOTPLUG=200  hotplug_ms (0: none)
 #   FLAVOUR=default|lazy|deferred      WRAP=0|1     smr.ko wrap_test
 #   NWRITERS=1      NREADERS=0 (one per CPU)        BUSTED=0|1
+#   SMP=4           vCPUs (qemu-run.sh's SMR_QEMU_SMP); above 8 only on
+#                   KERNEL=debian* (the built kernels have NR_CPUS=8)
 #   NOHZ=0|1        1: CPUs 1-3 nohz_full and isolated (qemu-run.sh's
 #                   SMR_QEMU_NOHZ; needs CONFIG_NO_HZ_FULL: KERNEL=rt or
 #                   debian)
@@ -34,13 +36,18 @@ case ${WRAP:-0} in 0 | 1) ;; *) die "WRAP=$WRAP: want 0 or 1" ;; esac
 case ${NOHZ:-0} in 0 | 1) ;; *) die "NOHZ=$NOHZ: want 0 or 1" ;; esac
 export WRAP=${WRAP:-0}
 export SMR_QEMU_NOHZ=${NOHZ:-0}
+export SMR_QEMU_SMP=${SMP:-4}
+[[ $SMR_QEMU_SMP =~ ^[0-9]+$ ]] || die "SMP=$SMR_QEMU_SMP: want a number"
+if [ "$SMR_QEMU_SMP" -gt 8 ] && [[ $kernel != debian* ]]; then
+	die "SMP=$SMR_QEMU_SMP: the $kernel kernel has NR_CPUS=8; use KERNEL=debian (or debian61, debian-rt)"
+fi
 [ "${BUSTED:-0}" = 0 ] || scenario=busted
 
 cd "$SMR_ROOT/scripts"
 ./deps.sh >/dev/null
 [[ $kernel = debian* ]] || ./x86-kernel.sh "$kernel" >/dev/null
 ./build-modules.sh "$kernel" >/dev/null
-log "$kernel $scenario: ${params[*]} WRAP=$WRAP NOHZ=$SMR_QEMU_NOHZ $*"
+log "$kernel $scenario: ${params[*]} WRAP=$WRAP NOHZ=$SMR_QEMU_NOHZ SMP=$SMR_QEMU_SMP $*"
 console=$(./qemu-run.sh "$kernel" "$scenario" "${params[@]}" "$@")
 grep -E 'smr_torture: (SUCCESS|FAILURE) ' "$console" || true
 exec ./qemu-verdict.sh "$scenario" "$console"

@@ -88,13 +88,30 @@ SH
 init_demo() {
 	init_header "$@"
 	cat <<'SH'
+# Copy smr's debugfs files to /tmp/smrstat/<n>/ with the uptime, for
+# scripts/smrstat --from on the host (the root is a host directory).
+snap=0
+smr_snapshot() {
+	d=/tmp/smrstat/$snap
+	for f in /sys/kernel/debug/smr/*/stats /sys/kernel/debug/smr/*/clock; do
+		[ -e "$f" ] || continue
+		mkdir -p "$d/$(basename "$(dirname "$f")")"
+		cat "$f" > "$d/$(basename "$(dirname "$f")")/$(basename "$f")"
+	done
+	cat /proc/uptime > "$d/uptime"
+	snap=$((snap + 1))
+}
+rm -rf /tmp/smrstat
 mark "demo begin"
 step "insmod smr" insmod /lib/smr/smr.ko
 step "insmod smr_demo" insmod /lib/smr/smr_demo.ko $params
-# Wait for the load to end (duration_ms is at most 60 s).
+# Wait for the load to end (duration_ms is at most 60 s), a snapshot every
+# quarter second.
 i=0
-while [ $i -lt 130 ] && ! dmesg | grep -q 'smr_demo: load done'; do
-	sleep 0.5
+smr_snapshot
+while [ $i -lt 260 ] && ! dmesg | grep -q 'smr_demo: load done'; do
+	sleep 0.25
+	smr_snapshot
 	i=$((i + 1))
 done
 for f in /sys/kernel/debug/smr/*/stats /sys/kernel/debug/smr/*/clock; do
@@ -105,8 +122,10 @@ step "rmmod smr_demo" rmmod smr_demo
 # The sample consumer (samples/smr_lookup), built out of tree.
 step "insmod smr_lookup" insmod /lib/smr/smr_lookup.ko duration_ms=1000
 i=0
-while [ $i -lt 20 ] && ! dmesg | grep -q 'smr_lookup: load done'; do
-	sleep 0.5
+smr_snapshot
+while [ $i -lt 40 ] && ! dmesg | grep -q 'smr_lookup: load done'; do
+	sleep 0.25
+	smr_snapshot
 	i=$((i + 1))
 done
 echo "--- /sys/kernel/debug/smr/lookup/stats"
