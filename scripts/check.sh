@@ -5,7 +5,8 @@
 #   checkpatch --strict on every *.c/*.h of the repo (outside build/),
 #   sparse (C=2) on a build against the Debian headers,
 #   kernel-doc -Wall on the headers in the repo root,
-#   smr.h's SMR_ABI_HASH up to date with its layout (abi-hash.sh --check).
+#   smr.h's SMR_ABI_SYMBOL up to date with its layout (abi-hash.sh --check),
+#   scripts/smrstat --selftest.
 # Findings are kept in build/check/<checker>.txt.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -60,11 +61,15 @@ run_kernel_doc() {
 		grep -iE 'warning|error' || true
 }
 
+run_smrstat() {
+	"$SMR_ROOT/scripts/smrstat" --selftest 2>&1 | grep -v '^smrstat selftest: ok$' || true
+}
+
 run_abi_hash() {
 	"$SMR_ROOT/scripts/abi-hash.sh" --check 2>&1 || true
 }
 
-for c in checkpatch sparse kernel_doc abi_hash; do
+for c in checkpatch sparse kernel_doc abi_hash smrstat; do
 	"run_$c" >"$out/$c.txt"
 	if [ -s "$out/$c.txt" ]; then
 		log "$c findings:"
@@ -73,5 +78,6 @@ for c in checkpatch sparse kernel_doc abi_hash; do
 done
 n() { wc -l <"$out/$1.txt"; }
 log "checkpatch $(n checkpatch), sparse $(n sparse)," \
-	"kernel-doc $(n kernel_doc), abi-hash $(n abi_hash) findings"
+	"kernel-doc $(n kernel_doc), abi-hash $(n abi_hash)," \
+	"smrstat $(n smrstat) findings"
 [ "$(cat "$out"/*.txt | wc -l)" = 0 ] || die "static checks failed"
