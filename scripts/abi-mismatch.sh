@@ -7,9 +7,10 @@
 # hash (abi-hash.sh --update), then builds samples/smr_lookup there against
 # the real build's Module.symvers, as a consumer with stale headers would.
 # modpost must name the symbol it cannot find (smr_abi_<new hash>; the
-# build goes on with KBUILD_MODPOST_WARN=1 so that the module exists), and
-# the result lands in build/<target>/smr_lookup_abi_mismatch.ko next to a
-# copy of the matching build, build/<target>/smr_lookup.ko.
+# build goes on with KBUILD_MODPOST_WARN=1 so that the module exists); the
+# result stays in build/<target>-abi/samples/smr_lookup/smr_lookup.ko,
+# where qemu-run.sh's abi scenario takes it from (build-modules.sh starts
+# build/<target>/ afresh, so nothing is left there).
 # Usage: abi-mismatch.sh <target> (after build-modules.sh <target>)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -45,6 +46,4 @@ if ! make -C "$dir/samples/smr_lookup" KDIR="$kdir" \
 fi
 grep -q "\"smr_abi_$new\" \[.*\] undefined" "$out" ||
 	die "modpost did not report smr_abi_$new undefined (log: $out)"
-cp "$dir/samples/smr_lookup/smr_lookup.ko" "$good/smr_lookup_abi_mismatch.ko"
-cp "$good/samples/smr_lookup/smr_lookup.ko" "$good/smr_lookup.ko"
 log "smr_lookup built against layout $new (smr.ko has $old): modpost reported smr_abi_$new undefined"

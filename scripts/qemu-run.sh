@@ -269,6 +269,17 @@ dkms_tree() {
 	done
 }
 
+# The abi scenario's two builds of the sample, as gen_init_cpio lines:
+# the matching one and abi-mismatch.sh's.
+abi_files() {
+	local good=$SMR_BUILD/$kernel/samples/smr_lookup/smr_lookup.ko
+	local bad=$SMR_BUILD/$kernel-abi/samples/smr_lookup/smr_lookup.ko
+	[ -f "$good" ] || die "no $good; run scripts/build-modules.sh $kernel first"
+	[ -f "$bad" ] || die "no $bad; run scripts/abi-mismatch.sh $kernel first"
+	echo "file /lib/smr/smr_lookup.ko $good 0644 0 0"
+	echo "file /lib/smr/smr_lookup_abi_mismatch.ko $bad 0644 0 0"
+}
+
 # abi: a consumer built against another layout of smr.h must be refused.
 init_abi() {
 	init_header
@@ -382,7 +393,7 @@ dkms)
 	limit=$((boot + wait + 120))
 	;;
 abi)
-	modules=(smr.ko smr_lookup.ko smr_lookup_abi_mismatch.ko)
+	modules=(smr.ko)
 	init_abi >"$work/init"
 	limit=$((boot + 120))
 	;;
@@ -414,6 +425,7 @@ done
 	for ko in ${modules[@]+"${modules[@]}"}; do
 		echo "file /lib/smr/$ko $SMR_BUILD/$kernel/$ko 0644 0 0"
 	done
+	[ "$scenario" != abi ] || abi_files
 	[ "$scenario" != dkms ] || dkms_tree "$(debian_kver "$([ "$kernel" = debian61 ] && echo 61)")"
 } >"$work/run.list"
 gen_init_cpio "$work/run.list" | gzip >"$work/run.cpio.gz"

@@ -14,7 +14,8 @@
 #                     the sample built against them (dkms-test.sh)
 #   abi mismatch      the sample built against a copy of smr.h with another
 #                     struct smr layout: modpost must name smr_abi_<hash>
-#                     (abi-mismatch.sh); under QEMU it must not load
+#                     (abi-mismatch.sh, just before the abi QEMU run,
+#                     as build-modules.sh starts build/debian afresh)
 #   uml               UML KUnit kernel (cached), W=1 build, two KUnit
 #                     passes, verdict (uml-run.sh, kunit-verdict.sh)
 #   debian qemu       Debian's cloud kernel under QEMU (4 CPUs): a
@@ -115,7 +116,6 @@ qemu() {
 stage deps ./deps.sh >/dev/null
 stage check ./check.sh
 stage "debian build" ./build-modules.sh debian >/dev/null
-stage "abi mismatch build" ./abi-mismatch.sh debian
 stage "debian 6.1 build" ./build-modules.sh debian61 >/dev/null
 stage "debian-rt build" ./build-modules.sh debian-rt >/dev/null
 stage "readme recipe" ./readme-recipe.sh
@@ -128,6 +128,7 @@ stage "debian bench smoke" env BENCH_QUICK=1 ./bench.sh debian >/dev/null
 summaries+=("debian bench smoke: PASS (smr_bench done, report in build/bench/)")
 qemu debian torture duration="$torture_s" hotplug_ms=200
 qemu debian busted duration="$busted_s"
+stage "abi mismatch build" ./abi-mismatch.sh debian
 qemu debian abi
 qemu debian dkms hotplug_ms=200
 qemu debian61 dkms hotplug_ms=200
