@@ -504,7 +504,9 @@ static __always_inline void smr_lazy_leave(struct smr *smr)
  * smr_entered() - is the current context inside a section of @smr?
  * @smr: the domain
  *
- * Return: true between smr_enter() and smr_leave() in the calling context.
+ * Return: true between smr_enter() (or smr_lazy_enter()) and smr_leave()
+ * in the calling context.  Sections entered with smr_enter_sleepable()
+ * do not count.
  */
 static inline bool smr_entered(struct smr *smr)
 {

@@ -441,8 +441,8 @@ static void *smr_cache_reuse_expired(struct smr_cache *c)
  *
  * Never waits for readers: when no freed object has expired, a fresh one
  * comes from the slab (and then, with @gfp, the batches that later frees
- * will need).  Reused objects are not constructed again; with
- * __GFP_ZERO they are zeroed.
+ * will need).  A reused object keeps the contents it was freed with (the
+ * cache has no constructor); with __GFP_ZERO it is zeroed.
  *
  * Context: as kmem_cache_alloc() with @gfp.
  * Return: the object, or NULL.

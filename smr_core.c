@@ -873,8 +873,9 @@ bool smr_wait_goal(struct smr *smr, unsigned long goal)
  * asleep, and on SMR_LAZY domains goals are reached only after an RCU
  * grace period, which cannot end while the caller spins: there it sleeps
  * between polls instead, as smr_synchronize() does; inside a section, or
- * from a context that cannot sleep (which also warns), it polls once and
- * returns.
+ * from a context that cannot sleep, it polls once and returns (from a
+ * context that cannot sleep it also warns if that poll finds the goal
+ * unmet).
  *
  * Context: task or softirq context, preemption may be disabled; task
  * context on SMR_SLEEPABLE and SMR_LAZY domains.
