@@ -19,6 +19,7 @@
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
+#include <linux/timer.h>
 
 #include "smr.h"
 
@@ -52,6 +53,77 @@ static bool poll_until(struct smr *smr, unsigned long goal)
 		schedule_timeout_uninterruptible(1);
 	}
 	return true;
+}
+
+/*
+ * Run ic->fn once from a hard interrupt (an hrtimer's) or a softirq (a
+ * timer's).  ic->in_ctx says whether it ran in the context asked for.
+ */
+struct irq_call {
+	struct hrtimer hard;
+	struct timer_list soft;
+	void (*fn)(struct irq_call *ic);
+	struct smr *smr;
+	unsigned long goal;
+	bool in_ctx, r1, r2, r3;
+	bool done;
+};
+
+static void irq_call_run(struct irq_call *ic, bool in_ctx)
+{
+	ic->in_ctx = in_ctx;
+	ic->fn(ic);
+	/* The results before done: pairs with irq_call_finish(). */
+	smp_store_release(&ic->done, true);
+}
+
+static enum hrtimer_restart irq_call_hard_fn(struct hrtimer *t)
+{
+	irq_call_run(container_of(t, struct irq_call, hard), in_hardirq());
+	return HRTIMER_NORESTART;
+}
+
+static void irq_call_soft_fn(struct timer_list *t)
+{
+	struct irq_call *ic = from_timer(ic, t, soft);
+
+	irq_call_run(ic, in_serving_softirq());
+}
+
+static void irq_call_start(struct irq_call *ic, bool hard)
+{
+	ic->done = false;
+	if (hard) {
+		hrtimer_init(&ic->hard, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+		ic->hard.function = irq_call_hard_fn;
+		hrtimer_start(&ic->hard, ns_to_ktime(NSEC_PER_MSEC),
+			      HRTIMER_MODE_REL_HARD);
+	} else {
+		timer_setup(&ic->soft, irq_call_soft_fn, 0);
+		mod_timer(&ic->soft, jiffies + 1);
+	}
+}
+
+/*
+ * Spin (no sleep: the caller may be in a section) until ic->fn has run;
+ * bounded.  irq_call_cancel() then makes sure the timer is gone.
+ */
+static bool irq_call_finish(struct irq_call *ic)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(SMR_TEST_TICK_WAIT_MS);
+
+	/* Pairs with irq_call_run(): the results are read after done. */
+	while (!smp_load_acquire(&ic->done) && !time_after(jiffies, deadline))
+		cpu_relax();
+	return smp_load_acquire(&ic->done);	/* the same pairing */
+}
+
+static void irq_call_cancel(struct irq_call *ic, bool hard)
+{
+	if (hard)
+		hrtimer_cancel(&ic->hard);
+	else
+		timer_shutdown_sync(&ic->soft);
 }
 
 /* Each case gets a fresh domain of the suite's flavour in test->priv. */
@@ -210,10 +282,43 @@ static void smr_clock_wrap_guard(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
 }
 
+/* Flag combinations the kernel-doc allows, and a copied, bounded name. */
+static void smr_clock_create_flavours_and_name(struct kunit *test)
+{
+	static const unsigned long flags[] = {
+		SMR_LAZY | SMR_SLEEPABLE,
+		SMR_DEFERRED | SMR_SLEEPABLE,
+		SMR_DEFERRED_LIMIT(SMR_DEFERRED_MAX) | SMR_SLEEPABLE,
+	};
+	char name[SMR_NAME_MAX + 8];
+	struct smr *smr;
+	unsigned long goal;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		smr = smr_domain_create(flags[i], "kunit-flavour");
+		KUNIT_ASSERT_NOT_NULL(test, smr);
+		goal = smr_advance(smr);
+		smr_wait(smr, goal);
+		KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+		KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), 0UL);
+		smr_domain_free(smr);
+	}
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	smr = smr_domain_create(SMR_NONE, name);
+	KUNIT_ASSERT_NOT_NULL(test, smr);
+	memset(name, 'x', sizeof(name) - 1);
+	KUNIT_EXPECT_EQ(test, strlen(smr->name), (size_t)SMR_NAME_MAX - 1);
+	KUNIT_EXPECT_EQ(test, smr->name[0], 'n');
+	smr_domain_free(smr);
+}
+
 static struct kunit_case smr_clock_cases[] = {
 	KUNIT_CASE(smr_clock_advance_moves_forward),
 	KUNIT_CASE(smr_clock_rd_never_passes_wr),
 	KUNIT_CASE(smr_clock_wrap_guard),
+	KUNIT_CASE(smr_clock_create_flavours_and_name),
 	{}
 };
 
@@ -275,10 +380,95 @@ static void smr_reader_bh_disabled_is_task(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), 0UL);
 }
 
+/*
+ * "Any context: task, softirq, hardirq and NMI each have their own reader
+ * slot": a section entered from an interrupt that lands on the task's
+ * section neither sees the task's as its own nor disturbs it.
+ */
+static void irq_reader_fn(struct irq_call *ic)
+{
+	ic->r1 = !smr_entered(ic->smr);	/* the task's section is not ours */
+	smr_enter(ic->smr);
+	ic->r2 = smr_entered(ic->smr);
+	smr_leave(ic->smr);
+	ic->r3 = !smr_entered(ic->smr);
+}
+
+static void reader_irq_over_task(struct kunit *test, bool hard)
+{
+	struct smr *smr = test->priv;
+	struct irq_call ic = { .smr = smr, .fn = irq_reader_fn };
+	unsigned long seq, after;
+	bool ran, still;
+
+	if (!hard && IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, "timers run in a thread on PREEMPT_RT");
+	smr_enter(smr);
+	seq = this_cpu_read(smr->pcpu->rd_seq[SMR_CTX_TASK]);
+	irq_call_start(&ic, hard);
+	ran = irq_call_finish(&ic);
+	after = this_cpu_read(smr->pcpu->rd_seq[SMR_CTX_TASK]);
+	still = smr_entered(smr);
+	smr_leave(smr);
+	irq_call_cancel(&ic, hard);
+	/* Checked outside the section: a failure report allocates. */
+	KUNIT_ASSERT_TRUE(test, ran);
+	KUNIT_EXPECT_TRUE(test, ic.in_ctx);
+	KUNIT_EXPECT_TRUE(test, ic.r1);
+	KUNIT_EXPECT_TRUE(test, ic.r2);
+	KUNIT_EXPECT_TRUE(test, ic.r3);
+	KUNIT_EXPECT_EQ(test, after, seq);
+	KUNIT_EXPECT_TRUE(test, still);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), 0UL);
+}
+
+static void smr_reader_hardirq_over_task_section(struct kunit *test)
+{
+	reader_irq_over_task(test, true);
+}
+
+static void smr_reader_softirq_over_task_section(struct kunit *test)
+{
+	reader_irq_over_task(test, false);
+}
+
+/* The pointer accessors load and store what they say. */
+static int accessor_a = 1, accessor_b = 2;
+static int __smr *accessor_ptr;
+
+static void smr_reader_accessors(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	int *p, *q, *old;
+
+	smr_init_store(accessor_ptr, &accessor_a);
+	KUNIT_EXPECT_EQ(test, smr_unsafe_load(accessor_ptr),
+			(unsigned long)&accessor_a);
+	smr_enter(smr);
+	p = smr_entered_load_assert(accessor_ptr, smr);
+	smr_leave(smr);
+	KUNIT_EXPECT_PTR_EQ(test, p, &accessor_a);
+	old = smr_serialized_swap(accessor_ptr, &accessor_b);
+	KUNIT_EXPECT_PTR_EQ(test, old, &accessor_a);
+	KUNIT_EXPECT_PTR_EQ(test, smr_serialized_load(accessor_ptr), &accessor_b);
+	smr_serialized_store(accessor_ptr, &accessor_a);
+	smr_enter(smr);
+	q = smr_entered_load_acquire(accessor_ptr);
+	smr_leave(smr);
+	KUNIT_EXPECT_PTR_EQ(test, q, &accessor_a);
+	smr_serialized_store_relaxed(accessor_ptr, &accessor_b);
+	KUNIT_EXPECT_PTR_EQ(test, smr_unserialized_load(accessor_ptr), &accessor_b);
+	smr_clear_store(accessor_ptr);
+	KUNIT_EXPECT_NULL(test, smr_serialized_load_assert(accessor_ptr, true));
+}
+
 static struct kunit_case smr_reader_cases[] = {
 	KUNIT_CASE(smr_reader_enter_leave),
 	KUNIT_CASE(smr_reader_domains_are_independent),
 	KUNIT_CASE(smr_reader_bh_disabled_is_task),
+	KUNIT_CASE(smr_reader_hardirq_over_task_section),
+	KUNIT_CASE(smr_reader_softirq_over_task_section),
+	KUNIT_CASE(smr_reader_accessors),
 	{}
 };
 
@@ -421,12 +611,43 @@ static struct task_struct *run_on_other_cpu(int (*fn)(void *), void *arg,
 	return t;
 }
 
+/*
+ * The writer side of a fenced domain from a hard interrupt ("any context
+ * except NMI"): an uncommitted deferred goal is not reached, a committed
+ * one and a goal of smr_advance() are, no reader being inside.
+ */
+static void irq_writer_fn(struct irq_call *ic)
+{
+	unsigned long goal = smr_deferred_advance(ic->smr);
+
+	ic->r1 = !smr_poll(ic->smr, goal);
+	smr_deferred_advance_commit(ic->smr, goal);
+	ic->r2 = smr_poll(ic->smr, goal) && smr_current(ic->smr) == goal;
+	ic->goal = smr_advance(ic->smr);
+	ic->r3 = smr_poll(ic->smr, ic->goal);
+}
+
+static void smr_poll_writer_side_from_hardirq(struct kunit *test)
+{
+	struct irq_call ic = { .smr = test->priv, .fn = irq_writer_fn };
+
+	irq_call_start(&ic, true);
+	KUNIT_ASSERT_TRUE(test, irq_call_finish(&ic));
+	irq_call_cancel(&ic, true);
+	KUNIT_EXPECT_TRUE(test, ic.in_ctx);
+	KUNIT_EXPECT_TRUE(test, ic.r1);
+	KUNIT_EXPECT_TRUE(test, ic.r2);
+	KUNIT_EXPECT_TRUE(test, ic.r3);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(ic.smr, SMR_STAT_MISUSE), 0UL);
+}
+
 static struct kunit_case smr_poll_cases[] = {
 	KUNIT_CASE(smr_poll_current_is_not_a_free_goal),
 	KUNIT_CASE(smr_poll_fast_path),
 	KUNIT_CASE(smr_poll_held_by_own_section),
 	KUNIT_CASE(smr_poll_older_goal_met_newer_not),
 	KUNIT_CASE(smr_poll_held_by_other_cpu),
+	KUNIT_CASE(smr_poll_writer_side_from_hardirq),
 	{}
 };
 
@@ -502,11 +723,31 @@ static void smr_deferred_domain_limit(struct kunit *test)
 	smr_domain_free(smr);
 }
 
+/* SMR_DEFERRED_LIMIT(1): every smr_advance() really steps the clock. */
+static void smr_deferred_limit_one_always_steps(struct kunit *test)
+{
+	struct smr *smr = smr_domain_create(SMR_DEFERRED_LIMIT(1), "kunit-def1");
+	unsigned long wr;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, smr);
+	wr = smr_current(smr);
+	preempt_disable();
+	for (i = 0; i < 3; i++)
+		(void)smr_advance(smr);
+	preempt_enable();
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_ADVANCE), 3UL);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_DEFERRED), 0UL);
+	KUNIT_EXPECT_EQ(test, smr_current(smr), wr + 3 * clock_step(smr));
+	smr_domain_free(smr);
+}
+
 static struct kunit_case smr_deferred_cases[] = {
 	KUNIT_CASE(smr_deferred_commit),
 	KUNIT_CASE(smr_deferred_wait_commits),
 	KUNIT_CASE(smr_deferred_shared_by_callers),
 	KUNIT_CASE(smr_deferred_domain_limit),
+	KUNIT_CASE(smr_deferred_limit_one_always_steps),
 	{}
 };
 
@@ -810,12 +1051,87 @@ static void smr_wait_stall_seen_by_poller(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, poll_until(smr, goal));
 }
 
+/*
+ * "Task or softirq context, preemption may be disabled": from a timer,
+ * smr_wait() reaches a goal of smr_advance() and commits a deferred one.
+ */
+static void irq_waiter_fn(struct irq_call *ic)
+{
+	unsigned long goal = smr_advance(ic->smr);
+
+	smr_wait(ic->smr, goal);
+	ic->r1 = smr_poll(ic->smr, goal);
+	ic->goal = smr_deferred_advance(ic->smr);
+	smr_wait(ic->smr, ic->goal);
+	ic->r2 = SMR_SEQ_GEQ(smr_current(ic->smr), ic->goal) &&
+		 smr_poll(ic->smr, ic->goal);
+}
+
+static void smr_wait_from_softirq(struct kunit *test)
+{
+	struct irq_call ic = { .smr = test->priv, .fn = irq_waiter_fn };
+
+	irq_call_start(&ic, false);
+	KUNIT_ASSERT_TRUE(test, irq_call_finish(&ic));
+	irq_call_cancel(&ic, false);
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		KUNIT_EXPECT_TRUE(test, ic.in_ctx);
+	KUNIT_EXPECT_TRUE(test, ic.r1);
+	KUNIT_EXPECT_TRUE(test, ic.r2);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(ic.smr, SMR_STAT_MISUSE), 0UL);
+}
+
+/* The same with preemption disabled: it spins, it never sleeps. */
+static void smr_wait_preempt_disabled(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long goal, deferred, cur;
+	bool met;
+
+	preempt_disable();
+	goal = smr_advance(smr);
+	smr_wait(smr, goal);
+	met = smr_poll(smr, goal);
+	deferred = smr_deferred_advance(smr);
+	smr_wait(smr, deferred);
+	cur = smr_current(smr);
+	preempt_enable();
+	KUNIT_EXPECT_TRUE(test, met);
+	KUNIT_EXPECT_TRUE(test, SMR_SEQ_GEQ(cur, deferred));
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), 0UL);
+}
+
+/*
+ * On a sleepable domain, from a context that cannot sleep, smr_wait()
+ * polls instead of sleeping: with no reader inside, the goal is met, and
+ * nothing is reported.
+ */
+static void smr_wait_sleepable_atomic_no_reader(struct kunit *test)
+{
+	struct smr *smr = smr_domain_create(SMR_SLEEPABLE, "kunit-wait-sl");
+	unsigned long goal;
+	bool met;
+
+	KUNIT_ASSERT_NOT_NULL(test, smr);
+	preempt_disable();
+	goal = smr_advance(smr);
+	smr_wait(smr, goal);
+	met = smr_poll(smr, goal);
+	preempt_enable();
+	KUNIT_EXPECT_TRUE(test, met);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), 0UL);
+	smr_domain_free(smr);
+}
+
 static struct kunit_case smr_wait_cases[] = {
 	KUNIT_CASE(smr_wait_synchronize_sleeps),
 	KUNIT_CASE_SLOW(smr_wait_stall_seen_by_poller),
 	KUNIT_CASE(smr_wait_returns),
 	KUNIT_CASE(smr_wait_synchronize_returns),
 	KUNIT_CASE(smr_wait_for_other_cpu),
+	KUNIT_CASE(smr_wait_from_softirq),
+	KUNIT_CASE(smr_wait_preempt_disabled),
+	KUNIT_CASE(smr_wait_sleepable_atomic_no_reader),
 	{}
 };
 
@@ -1040,6 +1356,62 @@ static void smr_misuse_bad_create(struct kunit *test)
 	expect_usable(test, test->priv);
 }
 
+/*
+ * smr_wait() on a lazy domain from a context that cannot sleep: the goal
+ * needs a grace period this CPU holds back, so it polls once, warns, and
+ * returns without sleeping.
+ */
+static void smr_misuse_wait_lazy_atomic(struct kunit *test)
+{
+	struct smr *smr = smr_domain_create(SMR_LAZY, "kunit-wait-lazy");
+	unsigned long goal;
+
+	KUNIT_ASSERT_NOT_NULL(test, smr);
+	if (!IS_ENABLED(CONFIG_PREEMPT_COUNT)) {
+		smr_domain_free(smr);
+		kunit_skip(test, "cannot tell atomic context without PREEMPT_COUNT");
+	}
+	preempt_disable();
+	goal = smr_advance(smr);
+	smr_wait(smr, goal);	/* bug: warns, returns */
+	preempt_enable();
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), 1UL);
+	KUNIT_EXPECT_TRUE(test, poll_until(smr, goal));
+	smr_domain_free(smr);
+}
+
+/*
+ * smr_wait() from a softirq that interrupted a section holding the goal:
+ * it cannot wait for that section, so it warns and returns, goal unmet.
+ */
+static void irq_self_waiter_fn(struct irq_call *ic)
+{
+	ic->goal = smr_advance(ic->smr);
+	smr_wait(ic->smr, ic->goal);	/* bug: warns, returns */
+	ic->r1 = !smr_poll(ic->smr, ic->goal);
+}
+
+static void smr_misuse_wait_softirq_over_section(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct irq_call ic = { .smr = smr, .fn = irq_self_waiter_fn };
+	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
+	bool ran;
+
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, "timers run in a thread on PREEMPT_RT");
+	smr_enter(smr);
+	irq_call_start(&ic, false);
+	ran = irq_call_finish(&ic);
+	smr_leave(smr);
+	irq_call_cancel(&ic, false);
+	KUNIT_ASSERT_TRUE(test, ran);
+	KUNIT_EXPECT_TRUE(test, ic.in_ctx);
+	KUNIT_EXPECT_TRUE(test, ic.r1);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, ic.goal));
+	expect_misuse(test, smr, misuse);
+}
+
 static struct kunit_case smr_misuse_cases[] = {
 	KUNIT_CASE(smr_misuse_double_enter),
 	KUNIT_CASE(smr_misuse_leave_without_enter),
@@ -1049,6 +1421,8 @@ static struct kunit_case smr_misuse_cases[] = {
 	KUNIT_CASE(smr_misuse_bad_goal),
 	KUNIT_CASE(smr_misuse_free_inside),
 	KUNIT_CASE(smr_misuse_bad_create),
+	KUNIT_CASE(smr_misuse_wait_lazy_atomic),
+	KUNIT_CASE(smr_misuse_wait_softirq_over_section),
 	{}
 };
 
