@@ -570,6 +570,78 @@ static void smr_call_from_hardirq_during_flood(struct kunit *test)
 	vfree(p);
 }
 
+/*
+ * @cb runs "in process context (a workqueue)" -- it may sleep -- and the
+ * callbacks of one CPU run in the order they were queued.
+ */
+#define ORDER_TEST_NR	3
+
+struct order_probe {
+	struct smr_node node;
+	int order;
+	bool in_task;
+	struct completion ran;
+};
+
+static void order_probe_cb(struct smr_node *node)
+{
+	struct order_probe *p = container_of(node, struct order_probe, node);
+
+	p->in_task = in_task() && !irqs_disabled();
+	usleep_range(100, 200);	/* sleeping in atomic context is reported */
+	p->order = atomic_inc_return(&call_order);
+	complete(&p->ran);
+}
+
+static bool order_probe_wait(struct order_probe *p)
+{
+	return wait_for_completion_timeout(&p->ran,
+					   msecs_to_jiffies(CALL_TEST_LIVENESS_MS));
+}
+
+static void smr_call_runs_in_order_in_process_context(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct order_probe p[ORDER_TEST_NR];
+	int i;
+
+	for (i = 0; i < ORDER_TEST_NR; i++)
+		init_completion(&p[i].ran);
+	preempt_disable();	/* one CPU's queue */
+	for (i = 0; i < ORDER_TEST_NR; i++)
+		smr_call(smr, &p[i].node, sizeof(p[i]), order_probe_cb);
+	preempt_enable();
+	for (i = 0; i < ORDER_TEST_NR; i++)
+		KUNIT_ASSERT_TRUE(test, order_probe_wait(&p[i]));
+	for (i = 0; i < ORDER_TEST_NR; i++)
+		KUNIT_EXPECT_TRUE(test, p[i].in_task);
+	for (i = 1; i < ORDER_TEST_NR; i++)
+		KUNIT_EXPECT_LT(test, p[i - 1].order, p[i].order);
+}
+
+/*
+ * smr_call_set_limits(): "any context", values above LONG_MAX clamped;
+ * a zero limit is a bug that warns and changes nothing.
+ */
+static void smr_call_misuse_set_limits(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long objs, bytes, flags;
+
+	local_irq_save(flags);
+	smr_call_set_limits(smr, 5, ULONG_MAX);
+	objs = READ_ONCE(smr->call_limit_objs);
+	bytes = READ_ONCE(smr->call_limit_bytes);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_EQ(test, objs, 5UL);
+	KUNIT_EXPECT_EQ(test, bytes, (unsigned long)LONG_MAX);
+	smr_call_set_limits(smr, 0, 1);		/* bug: warns, ignored */
+	smr_call_set_limits(smr, 1, 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(smr->call_limit_objs), 5UL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(smr->call_limit_bytes),
+			(unsigned long)LONG_MAX);
+}
+
 static struct kunit_case smr_call_cases[] = {
 	KUNIT_CASE(smr_call_runs_once_after_goal),
 	KUNIT_CASE(smr_call_expedite),
@@ -588,6 +660,8 @@ static struct kunit_case smr_call_cases[] = {
 	KUNIT_CASE_SLOW(smr_call_misuse_double_queue),
 	KUNIT_CASE(smr_call_invoked_never_exceeds_queued),
 	KUNIT_CASE_SLOW(smr_call_from_hardirq_during_flood),
+	KUNIT_CASE(smr_call_runs_in_order_in_process_context),
+	KUNIT_CASE(smr_call_misuse_set_limits),
 	{}
 };
 
