@@ -370,6 +370,29 @@ static void smr_sleepable_misuse_free_while_leaving(struct kunit *test)
 	put_task_struct(t);
 }
 
+/*
+ * smr_domain_free() from inside the caller's own sleepable section: it
+ * warns and hands the teardown to a worker, which waits for the section
+ * to end.  smr_entered() does not count sleepable sections.
+ */
+static void smr_sleepable_misuse_free_inside_own_section(struct kunit *test)
+{
+	struct smr *smr = smr_domain_create(SMR_SLEEPABLE, "kunit-free-inside");
+	struct smr_tracker t;
+	unsigned long misuse;
+	bool entered;
+
+	KUNIT_ASSERT_NOT_NULL(test, smr);
+	smr_enter_sleepable(smr, &t);
+	entered = smr_entered(smr);
+	smr_domain_free(smr);	/* bug: warns, freed once we have left */
+	msleep(20);		/* the worker waits for us meanwhile */
+	misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
+	smr_leave_sleepable(smr, &t);
+	KUNIT_EXPECT_FALSE(test, entered);
+	KUNIT_EXPECT_EQ(test, misuse, 1UL);
+}
+
 static struct kunit_case smr_sleepable_cases[] = {
 	KUNIT_CASE(smr_sleepable_section_may_block),
 	KUNIT_CASE(smr_sleepable_nested_and_mixed),
@@ -383,6 +406,7 @@ static struct kunit_case smr_sleepable_cases[] = {
 	KUNIT_CASE(smr_sleepable_wrap_guard_own_section),
 	KUNIT_CASE(smr_sleepable_misuse_plain_domain),
 	KUNIT_CASE(smr_sleepable_misuse_free_while_leaving),
+	KUNIT_CASE(smr_sleepable_misuse_free_inside_own_section),
 	{}
 };
 
