@@ -457,6 +457,72 @@ static void smr_cache_free_no_batch_hardirq(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_WAIT), 0UL);
 }
 
+/*
+ * smr_cache_alloc(GFP_ATOMIC), smr_cache_free() and smr_cache_shrink()
+ * without wait from a hard interrupt: allowed ("as kmem_cache_alloc()",
+ * "any context except NMI"), and an expired object is reused there.
+ */
+struct cache_irq_ops {
+	struct hrtimer timer;
+	struct cache_test *t;
+	struct completion done;
+	bool in_hardirq;
+	void *obj;
+	unsigned long shrunk;
+};
+
+static enum hrtimer_restart cache_irq_ops_fn(struct hrtimer *timer)
+{
+	struct cache_irq_ops *it = container_of(timer, struct cache_irq_ops,
+						timer);
+
+	it->in_hardirq = in_hardirq();
+	it->obj = smr_cache_alloc(it->t->cache, GFP_ATOMIC);
+	smr_cache_free(it->t->cache, it->obj);
+	it->shrunk = smr_cache_shrink(it->t->cache, false);
+	complete(&it->done);
+	return HRTIMER_NORESTART;
+}
+
+static void smr_cache_alloc_free_shrink_from_hardirq(struct kunit *test)
+{
+	struct cache_test *t = test->priv;
+	struct cache_irq_ops *it = kunit_kzalloc(test, sizeof(*it), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, it);
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, "no slab calls from hardirq on PREEMPT_RT");
+	alloc_all(test, t);
+	free_all(t);
+	smr_synchronize(t->smr);
+	it->t = t;
+	init_completion(&it->done);
+	hrtimer_init(&it->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	it->timer.function = cache_irq_ops_fn;
+	hrtimer_start(&it->timer, ns_to_ktime(NSEC_PER_MSEC),
+		      HRTIMER_MODE_REL_HARD);
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&it->done, 10 * HZ),
+			0UL);
+	hrtimer_cancel(&it->timer);
+	KUNIT_EXPECT_TRUE(test, it->in_hardirq);
+	KUNIT_EXPECT_TRUE(test, was_freed(t, it->obj));
+	KUNIT_EXPECT_GT(test, it->shrunk, 0UL);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_MISUSE), 0UL);
+}
+
+/* smr_cache_free() of NULL and smr_cache_destroy(NULL) do nothing. */
+static void smr_cache_null_is_ignored(struct kunit *test)
+{
+	struct cache_test *t = test->priv;
+	int i;
+
+	for (i = 0; i < 2 * CACHE_TEST_BATCH; i++)
+		smr_cache_free(t->cache, NULL);
+	smr_cache_destroy(NULL);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_CACHE_BATCH), 0UL);
+	KUNIT_EXPECT_EQ(test, smr_cache_shrink(t->cache, true), 0UL);
+}
+
 static const unsigned long cache_deferred_flags[] = {
 	SMR_DEFERRED,
 	SMR_DEFERRED_LIMIT(SMR_DEFERRED_MAX),
@@ -581,6 +647,8 @@ static struct kunit_case smr_cache_cases[] = {
 	KUNIT_CASE_PARAM(smr_cache_deferred_flood_is_bounded,
 			 cache_deferred_gen_params),
 	KUNIT_CASE(smr_cache_shrinker_sees_percpu_batches),
+	KUNIT_CASE(smr_cache_alloc_free_shrink_from_hardirq),
+	KUNIT_CASE(smr_cache_null_is_ignored),
 	{}
 };
 
