@@ -829,6 +829,21 @@ static void smr_queue_static_init(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, static_tailq.last, &static_tailq.first);
 }
 
+/* smrq_entry() is container_of() for both link kinds, NULL passed through. */
+static void smr_queue_entry_passes_null(struct kunit *test)
+{
+	struct qnode *n = &((struct qtest *)test->priv)->n[0];
+	struct smrq_slink *sl = NULL;
+	struct smrq_link *l = NULL;
+
+	KUNIT_EXPECT_PTR_EQ(test, smrq_entry(&n->stailq_link, struct qnode,
+					     stailq_link), n);
+	KUNIT_EXPECT_PTR_EQ(test, smrq_entry(&n->tailq_link, struct qnode,
+					     tailq_link), n);
+	KUNIT_EXPECT_NULL(test, smrq_entry(sl, struct qnode, slist_link));
+	KUNIT_EXPECT_NULL(test, smrq_entry(l, struct qnode, list_link));
+}
+
 static struct kunit_case smr_queue_cases[] = {
 	KUNIT_CASE_PARAM(smr_queue_init_empty, all_kinds_gen_params),
 	KUNIT_CASE_PARAM(smr_queue_insert_head, all_kinds_gen_params),
@@ -842,6 +857,7 @@ static struct kunit_case smr_queue_cases[] = {
 			 all_kinds_gen_params),
 	KUNIT_CASE_PARAM(smr_queue_foreach_safe_remove, all_kinds_gen_params),
 	KUNIT_CASE(smr_queue_static_init),
+	KUNIT_CASE(smr_queue_entry_passes_null),
 	{}
 };
 
