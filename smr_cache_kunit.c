@@ -523,6 +523,18 @@ static void smr_cache_null_is_ignored(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smr_cache_shrink(t->cache, true), 0UL);
 }
 
+/* smr_cache_create() with no domain, name or size: warns, NULL. */
+static void smr_cache_misuse_create_bad_args(struct kunit *test)
+{
+	struct cache_test *t = test->priv;
+
+	KUNIT_EXPECT_NULL(test, smr_cache_create("kunit_bad", CACHE_TEST_SIZE,
+						 0, 0, NULL));
+	KUNIT_EXPECT_NULL(test, smr_cache_create(NULL, CACHE_TEST_SIZE, 0, 0,
+						 t->smr));
+	KUNIT_EXPECT_NULL(test, smr_cache_create("kunit_bad", 0, 0, 0, t->smr));
+}
+
 static const unsigned long cache_deferred_flags[] = {
 	SMR_DEFERRED,
 	SMR_DEFERRED_LIMIT(SMR_DEFERRED_MAX),
@@ -649,6 +661,7 @@ static struct kunit_case smr_cache_cases[] = {
 	KUNIT_CASE(smr_cache_shrinker_sees_percpu_batches),
 	KUNIT_CASE(smr_cache_alloc_free_shrink_from_hardirq),
 	KUNIT_CASE(smr_cache_null_is_ignored),
+	KUNIT_CASE(smr_cache_misuse_create_bad_args),
 	{}
 };
 
