@@ -488,6 +488,7 @@ static void smr_cache_alloc_free_shrink_from_hardirq(struct kunit *test)
 {
 	struct cache_test *t = test->priv;
 	struct cache_irq_ops *it = kunit_kzalloc(test, sizeof(*it), GFP_KERNEL);
+	unsigned long done;
 
 	KUNIT_ASSERT_NOT_NULL(test, it);
 	if (IS_ENABLED(CONFIG_PREEMPT_RT))
@@ -501,9 +502,9 @@ static void smr_cache_alloc_free_shrink_from_hardirq(struct kunit *test)
 	it->timer.function = cache_irq_ops_fn;
 	hrtimer_start(&it->timer, ns_to_ktime(NSEC_PER_MSEC),
 		      HRTIMER_MODE_REL_HARD);
-	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&it->done, 10 * HZ),
-			0UL);
+	done = wait_for_completion_timeout(&it->done, 10 * HZ);
 	hrtimer_cancel(&it->timer);
+	KUNIT_ASSERT_NE(test, done, 0UL);
 	KUNIT_EXPECT_TRUE(test, it->in_hardirq);
 	KUNIT_EXPECT_TRUE(test, was_freed(t, it->obj));
 	KUNIT_EXPECT_GT(test, it->shrunk, 0UL);

@@ -90,6 +90,19 @@ static void irq_call_soft_fn(struct timer_list *t)
 	irq_call_run(ic, in_serving_softirq());
 }
 
+/* Timers are not on the stack: debugobjects would report them. */
+static struct irq_call *irq_call_alloc(struct kunit *test, struct smr *smr,
+				       void (*fn)(struct irq_call *ic))
+{
+	struct irq_call *ic = kunit_kzalloc(test, sizeof(*ic), GFP_KERNEL);
+
+	if (ic) {
+		ic->smr = smr;
+		ic->fn = fn;
+	}
+	return ic;
+}
+
 static void irq_call_start(struct irq_call *ic, bool hard)
 {
 	ic->done = false;
@@ -397,26 +410,27 @@ static void irq_reader_fn(struct irq_call *ic)
 static void reader_irq_over_task(struct kunit *test, bool hard)
 {
 	struct smr *smr = test->priv;
-	struct irq_call ic = { .smr = smr, .fn = irq_reader_fn };
+	struct irq_call *ic = irq_call_alloc(test, smr, irq_reader_fn);
 	unsigned long seq, after;
 	bool ran, still;
 
+	KUNIT_ASSERT_NOT_NULL(test, ic);
 	if (!hard && IS_ENABLED(CONFIG_PREEMPT_RT))
 		kunit_skip(test, "timers run in a thread on PREEMPT_RT");
 	smr_enter(smr);
 	seq = this_cpu_read(smr->pcpu->rd_seq[SMR_CTX_TASK]);
-	irq_call_start(&ic, hard);
-	ran = irq_call_finish(&ic);
+	irq_call_start(ic, hard);
+	ran = irq_call_finish(ic);
 	after = this_cpu_read(smr->pcpu->rd_seq[SMR_CTX_TASK]);
 	still = smr_entered(smr);
 	smr_leave(smr);
-	irq_call_cancel(&ic, hard);
+	irq_call_cancel(ic, hard);
 	/* Checked outside the section: a failure report allocates. */
 	KUNIT_ASSERT_TRUE(test, ran);
-	KUNIT_EXPECT_TRUE(test, ic.in_ctx);
-	KUNIT_EXPECT_TRUE(test, ic.r1);
-	KUNIT_EXPECT_TRUE(test, ic.r2);
-	KUNIT_EXPECT_TRUE(test, ic.r3);
+	KUNIT_EXPECT_TRUE(test, ic->in_ctx);
+	KUNIT_EXPECT_TRUE(test, ic->r1);
+	KUNIT_EXPECT_TRUE(test, ic->r2);
+	KUNIT_EXPECT_TRUE(test, ic->r3);
 	KUNIT_EXPECT_EQ(test, after, seq);
 	KUNIT_EXPECT_TRUE(test, still);
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), 0UL);
@@ -629,16 +643,19 @@ static void irq_writer_fn(struct irq_call *ic)
 
 static void smr_poll_writer_side_from_hardirq(struct kunit *test)
 {
-	struct irq_call ic = { .smr = test->priv, .fn = irq_writer_fn };
+	struct irq_call *ic = irq_call_alloc(test, test->priv, irq_writer_fn);
+	bool ran;
 
-	irq_call_start(&ic, true);
-	KUNIT_ASSERT_TRUE(test, irq_call_finish(&ic));
-	irq_call_cancel(&ic, true);
-	KUNIT_EXPECT_TRUE(test, ic.in_ctx);
-	KUNIT_EXPECT_TRUE(test, ic.r1);
-	KUNIT_EXPECT_TRUE(test, ic.r2);
-	KUNIT_EXPECT_TRUE(test, ic.r3);
-	KUNIT_EXPECT_EQ(test, smr_stat_sum(ic.smr, SMR_STAT_MISUSE), 0UL);
+	KUNIT_ASSERT_NOT_NULL(test, ic);
+	irq_call_start(ic, true);
+	ran = irq_call_finish(ic);
+	irq_call_cancel(ic, true);
+	KUNIT_ASSERT_TRUE(test, ran);
+	KUNIT_EXPECT_TRUE(test, ic->in_ctx);
+	KUNIT_EXPECT_TRUE(test, ic->r1);
+	KUNIT_EXPECT_TRUE(test, ic->r2);
+	KUNIT_EXPECT_TRUE(test, ic->r3);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(ic->smr, SMR_STAT_MISUSE), 0UL);
 }
 
 static struct kunit_case smr_poll_cases[] = {
@@ -1069,16 +1086,19 @@ static void irq_waiter_fn(struct irq_call *ic)
 
 static void smr_wait_from_softirq(struct kunit *test)
 {
-	struct irq_call ic = { .smr = test->priv, .fn = irq_waiter_fn };
+	struct irq_call *ic = irq_call_alloc(test, test->priv, irq_waiter_fn);
+	bool ran;
 
-	irq_call_start(&ic, false);
-	KUNIT_ASSERT_TRUE(test, irq_call_finish(&ic));
-	irq_call_cancel(&ic, false);
+	KUNIT_ASSERT_NOT_NULL(test, ic);
+	irq_call_start(ic, false);
+	ran = irq_call_finish(ic);
+	irq_call_cancel(ic, false);
+	KUNIT_ASSERT_TRUE(test, ran);
 	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
-		KUNIT_EXPECT_TRUE(test, ic.in_ctx);
-	KUNIT_EXPECT_TRUE(test, ic.r1);
-	KUNIT_EXPECT_TRUE(test, ic.r2);
-	KUNIT_EXPECT_EQ(test, smr_stat_sum(ic.smr, SMR_STAT_MISUSE), 0UL);
+		KUNIT_EXPECT_TRUE(test, ic->in_ctx);
+	KUNIT_EXPECT_TRUE(test, ic->r1);
+	KUNIT_EXPECT_TRUE(test, ic->r2);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(ic->smr, SMR_STAT_MISUSE), 0UL);
 }
 
 /* The same with preemption disabled: it spins, it never sleeps. */
@@ -1394,21 +1414,22 @@ static void irq_self_waiter_fn(struct irq_call *ic)
 static void smr_misuse_wait_softirq_over_section(struct kunit *test)
 {
 	struct smr *smr = test->priv;
-	struct irq_call ic = { .smr = smr, .fn = irq_self_waiter_fn };
+	struct irq_call *ic = irq_call_alloc(test, smr, irq_self_waiter_fn);
 	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
 	bool ran;
 
+	KUNIT_ASSERT_NOT_NULL(test, ic);
 	if (IS_ENABLED(CONFIG_PREEMPT_RT))
 		kunit_skip(test, "timers run in a thread on PREEMPT_RT");
 	smr_enter(smr);
-	irq_call_start(&ic, false);
-	ran = irq_call_finish(&ic);
+	irq_call_start(ic, false);
+	ran = irq_call_finish(ic);
 	smr_leave(smr);
-	irq_call_cancel(&ic, false);
+	irq_call_cancel(ic, false);
 	KUNIT_ASSERT_TRUE(test, ran);
-	KUNIT_EXPECT_TRUE(test, ic.in_ctx);
-	KUNIT_EXPECT_TRUE(test, ic.r1);
-	KUNIT_EXPECT_TRUE(test, smr_poll(smr, ic.goal));
+	KUNIT_EXPECT_TRUE(test, ic->in_ctx);
+	KUNIT_EXPECT_TRUE(test, ic->r1);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, ic->goal));
 	expect_misuse(test, smr, misuse);
 }
 
