@@ -11,8 +11,7 @@
  *
  * smr_advance_poll_scan is an advance followed by a poll of its goal,
  * which no scan has seen yet: the poll scans every possible CPU, so its
- * cost grows with the possible CPUs (make bench's debian-possible kernel
- * boots 4 of 64).
+ * cost grows with the possible CPUs (the env record gives possible=).
  *
  * sync: the latency of waiting for readers, calls back to back,
  * sync_samples samples per primitive (a sample is one call, or the mean of

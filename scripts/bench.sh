@@ -7,17 +7,13 @@
 #           1 CPU, native speed): uml-run.sh bench
 #   debian  Debian's cloud kernel under QEMU (TCG, 4 CPUs, preempt=full):
 #           qemu-run.sh debian bench
-#   debian-possible  the same with 64 possible CPUs, 4 of them online
-#           (-smp 4,maxcpus=64), writer and sync parts only: how the
-#           poll scan grows with the possible CPUs (not in the default
-#           BENCH_KERNELS; compare its smr_advance_poll_scan with debian's)
 # For each: install what is missing (deps.sh), build the kernel and the
 # modules, boot, load smr.ko and smr_bench.ko, echo smr_bench's progress
 # lines as they appear on the console, then turn the results into
 # bench/results/<date>-<kernel>.md and <date>-<kernel>-<plot>.png
 # (bench-report.py). Ends with the paths of those files and each kernel's
 # Targets table.
-# Usage: bench.sh [uml|debian|debian-possible ...] [smr_bench params...]
+# Usage: bench.sh [uml|debian ...] [smr_bench params...]
 # Environment (make bench passes its variables of the same names):
 #   BENCH_KERNELS="uml debian"  the kernels, when none is given as argument
 #   BENCH_PARAMS="runs=3 ..."   smr_bench params; they override the
@@ -37,19 +33,19 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/reports.sh"
 
-usage="usage: bench.sh [uml|debian|debian-possible ...] [smr_bench params...]"
+usage="usage: bench.sh [uml|debian ...] [smr_bench params...]"
 kernels=()
 user_params=()
 for arg in "$@"; do
 	case $arg in
-	uml | debian | debian-possible) kernels+=("$arg") ;;
+	uml | debian) kernels+=("$arg") ;;
 	*=*) user_params+=("$arg") ;;
 	*) die "$usage" ;;
 	esac
 done
 [ ${#kernels[@]} -gt 0 ] || read -ra kernels <<<"${BENCH_KERNELS:-uml debian}"
 for k in "${kernels[@]}"; do
-	case $k in uml | debian | debian-possible) ;; *) die "BENCH_KERNELS: unknown kernel '$k'" ;; esac
+	case $k in uml | debian) ;; *) die "BENCH_KERNELS: unknown kernel '$k'" ;; esac
 done
 read -ra more <<<"${BENCH_PARAMS:-}"
 user_params+=(${more[@]+"${more[@]}"})
@@ -90,8 +86,6 @@ bench_params() {
 		defaults=(loops=100000 runs=9 sync_samples=100 flood_ms=2000
 			table_ms=500)
 	fi
-	# Only the parts whose cost follows the possible CPUs.
-	[ "$1" != debian-possible ] || defaults+=(parts=writer,sync)
 	for p in "${defaults[@]}"; do
 		[[ " ${user_params[*]} " == *" ${p%%=*}="* ]] || out+=("$p")
 	done
@@ -196,18 +190,6 @@ bench_kernel() {
 		wait=${SMR_BENCH_WAIT:-1800}
 		setup="$(qemu-system-x86_64 --version | head -n 1 |
 			sed 's/ (.*//'), TCG, -smp 4, -m 4G, Debian's cloud kernel, preempt=full"
-		;;
-	debian-possible)
-		# As debian, with 64 possible CPUs of which 4 are online: every
-		# poll scan walks the possible ones.
-		target=debian
-		config=$(dirname "$(debian_vmlinuz)")/config
-		console=$SMR_BUILD/qemu-debian-bench.log
-		runner=(env SMR_QEMU_SMP=4,maxcpus=64 ./qemu-run.sh debian bench)
-		label=qemu-tcg-smp4-maxcpus64
-		wait=${SMR_BENCH_WAIT:-1800}
-		setup="$(qemu-system-x86_64 --version | head -n 1 |
-			sed 's/ (.*//'), TCG, -smp 4,maxcpus=64, -m 4G, Debian's cloud kernel, preempt=full"
 		;;
 	esac
 	./build-modules.sh "$target" >/dev/null
