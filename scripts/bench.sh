@@ -7,15 +7,22 @@
 #           1 CPU, native speed): uml-run.sh bench
 #   debian  Debian's cloud kernel under QEMU (TCG, 4 CPUs, preempt=full):
 #           qemu-run.sh debian bench
+#   debian-possible  the same kernel booted once per count in
+#           BENCH_POSSIBLE (default "4 16 64") with that many possible
+#           CPUs, 4 of them online (SMR_QEMU_SMP=N SMR_QEMU_ONLINE=4),
+#           parts=writer,sync only: how the scans' cost grows with the
+#           possible CPUs (bench-possible.py writes one table of all)
 # For each: install what is missing (deps.sh), build the kernel and the
 # modules, boot, load smr.ko and smr_bench.ko, echo smr_bench's progress
 # lines as they appear on the console, then turn the results into
 # bench/results/<date>-<kernel>.md and <date>-<kernel>-<plot>.png
 # (bench-report.py). Ends with the paths of those files and each kernel's
 # Targets table.
-# Usage: bench.sh [uml|debian ...] [smr_bench params...]
+# Usage: bench.sh [uml|debian|debian-possible ...] [smr_bench params...]
 # Environment (make bench passes its variables of the same names):
-#   BENCH_KERNELS="uml debian"  the kernels, when none is given as argument
+#   BENCH_KERNELS="uml debian debian-possible"  the kernels, when none is
+#                               given as argument
+#   BENCH_POSSIBLE="4 16 64"    debian-possible's possible CPU counts
 #   BENCH_PARAMS="runs=3 ..."   smr_bench params; they override the
 #                               defaults (uml: loops=200000 runs=9;
 #                               debian: loops=100000 runs=9 sync_samples=100
@@ -33,19 +40,19 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/reports.sh"
 
-usage="usage: bench.sh [uml|debian ...] [smr_bench params...]"
+usage="usage: bench.sh [uml|debian|debian-possible ...] [smr_bench params...]"
 kernels=()
 user_params=()
 for arg in "$@"; do
 	case $arg in
-	uml | debian) kernels+=("$arg") ;;
+	uml | debian | debian-possible) kernels+=("$arg") ;;
 	*=*) user_params+=("$arg") ;;
 	*) die "$usage" ;;
 	esac
 done
-[ ${#kernels[@]} -gt 0 ] || read -ra kernels <<<"${BENCH_KERNELS:-uml debian}"
+[ ${#kernels[@]} -gt 0 ] || read -ra kernels <<<"${BENCH_KERNELS:-uml debian debian-possible}"
 for k in "${kernels[@]}"; do
-	case $k in uml | debian) ;; *) die "BENCH_KERNELS: unknown kernel '$k'" ;; esac
+	case $k in uml | debian | debian-possible) ;; *) die "BENCH_KERNELS: unknown kernel '$k'" ;; esac
 done
 read -ra more <<<"${BENCH_PARAMS:-}"
 user_params+=(${more[@]+"${more[@]}"})
@@ -53,12 +60,12 @@ user_params+=(${more[@]+"${more[@]}"})
 # The command line as the user typed it, for the report.
 if [ -n "${MAKELEVEL:-}" ]; then
 	command="make bench"
-	for v in BENCH_KERNELS BENCH_PARAMS BENCH_QUICK SMR_BENCH_WAIT; do
+	for v in BENCH_KERNELS BENCH_POSSIBLE BENCH_PARAMS BENCH_QUICK SMR_BENCH_WAIT; do
 		[ -z "${!v:-}" ] || command+=" $v=\"${!v}\""
 	done
 else
 	command="scripts/bench.sh${*:+ $*}"
-	for v in BENCH_KERNELS BENCH_PARAMS BENCH_QUICK SMR_BENCH_WAIT; do
+	for v in BENCH_KERNELS BENCH_POSSIBLE BENCH_PARAMS BENCH_QUICK SMR_BENCH_WAIT; do
 		[ -z "${!v:-}" ] || command="$v=\"${!v}\" $command"
 	done
 fi
@@ -86,6 +93,8 @@ bench_params() {
 		defaults=(loops=100000 runs=9 sync_samples=100 flood_ms=2000
 			table_ms=500)
 	fi
+	# Only the parts whose cost follows the possible CPUs.
+	[ "$1" != debian-possible ] || defaults+=(parts=writer,sync)
 	for p in "${defaults[@]}"; do
 		[[ " ${user_params[*]} " == *" ${p%%=*}="* ]] || out+=("$p")
 	done
@@ -247,18 +256,61 @@ bench_kernel() {
 	log "== $kernel: done in $((SECONDS - t))s"
 }
 
+# bench_possible: debian's bench once per BENCH_POSSIBLE count, 4 CPUs
+# online each time, then one table of them all.
+bench_possible() {
+	local kernel=debian-possible t=$SECONDS params n console results=()
+	local possible wait=${SMR_BENCH_WAIT:-1800}
+	read -ra possible <<<"${BENCH_POSSIBLE:-4 16 64}"
+	work=$SMR_BUILD/bench/work-$kernel
+	rm -rf "$work"
+	mkdir -p "$work"
+	params=$(bench_params "$kernel")
+	./build-modules.sh debian >/dev/null
+	for n in "${possible[@]}"; do
+		[[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 4 ] ||
+			die "BENCH_POSSIBLE: '$n' is not a CPU count of 4 or more"
+		log "== $kernel: $n possible CPUs, 4 online: smr_bench $params"
+		console=$SMR_BUILD/qemu-debian$([ "$n" = 4 ] || echo "-smp$n")-bench.log
+		# shellcheck disable=SC2086 # the params are words
+		run_watched "$console" env SMR_QEMU_SMP="$n" SMR_QEMU_ONLINE=4 \
+			./qemu-run.sh debian bench $params ||
+			die "$kernel: the boot script failed (console: $console)"
+		if ! grep -q 'smr_bench: done' "$console" ||
+			report_scan "$console" none | grep -q .; then
+			kernel_failed "$n possible: no 'smr_bench: done' line, or kernel reports; console: $console"
+			return
+		fi
+		tr -d '\r' <"$console" | sed -n '/^SMR-BENCH-BEGIN$/,/^SMR-BENCH-END$/p' \
+			>"$work/results-$n.txt"
+		cp "$console" "$work/console-$n.log"
+		results+=("$work/results-$n.txt")
+	done
+	python3 ./bench-possible.py --out-dir "$out_dir" --date "$date" \
+		--setup "$(qemu-system-x86_64 --version | head -n 1 | sed 's/ (.*//'), TCG, -smp N (${possible[*]}), 4 online, -m 4G, Debian's cloud kernel, preempt=full" \
+		--command "$command" --params "$params" "${results[@]}" \
+		>"$work/report.out" || die "$kernel: bench-possible.py failed"
+	files+=("$(sed -n 's/^report: //p' "$work/report.out")")
+	ok+=("$kernel")
+	log "== $kernel: done in $((SECONDS - t))s"
+}
+
 cd "$SMR_ROOT/scripts"
 start=$SECONDS
 log "kernels: ${kernels[*]}$([ "$quick" = 0 ] || echo ' (quick)'); reports in $out_dir"
 ./deps.sh >/dev/null
 for kernel in "${kernels[@]}"; do
-	bench_kernel "$kernel"
+	if [ "$kernel" = debian-possible ]; then
+		bench_possible
+	else
+		bench_kernel "$kernel"
+	fi
 done
 log "== all done in $((SECONDS - start))s"
 [ ${#files[@]} = 0 ] || printf '%s\n' "${files[@]}"
 for kernel in ${ok[@]+"${ok[@]}"}; do
 	echo
-	sed -n '/^Targets/,/^report: /{/^report: /d;p}' \
+	sed -n '/^\(Targets\|Cost against\)/,/^report: /{/^report: /d;p}' \
 		"$SMR_BUILD/bench/work-$kernel/report.out"
 done
 if [ ${#reports[@]} -gt 0 ]; then

@@ -63,14 +63,21 @@ case $kernel in debian | debian61 | debian-rt | debug | kcsan | rt) ;; *) die "$
 case $scenario in kunit | torture | busted | misuse | dkms | abi | bench) ;; *) die "$usage" ;; esac
 case ${SMR_QEMU_NOHZ:-0} in 0 | 1) ;; *) die "SMR_QEMU_NOHZ: want 0 or 1" ;; esac
 nohz=${SMR_QEMU_NOHZ:-0}
-# SMR_QEMU_SMP: QEMU's -smp (default 4), e.g. 16, or "4,maxcpus=64" for
-# more possible than online CPUs.
+# SMR_QEMU_SMP: QEMU's -smp (default 4), e.g. 16.  (-smp 4,maxcpus=N
+# gives Linux 6.12 no hotplug CPUs under TCG: it counts QEMU's disabled
+# MADT entries only when it detects a hypervisor, and TCG is none.)
+# SMR_QEMU_ONLINE=N: /init offlines CPUs N and up before anything else,
+# so N CPUs are online of SMR_QEMU_SMP possible, as on cloud VMs.
+# With other than 4 vCPUs the log is build/qemu-<kernel>-smpN-<scenario>.log.
 smp_arg=${SMR_QEMU_SMP:-4}
 smp=${smp_arg%%,*}
 [[ $smp =~ ^[0-9]+$ ]] && [ "$smp" -ge 1 ] || die "SMR_QEMU_SMP=$smp_arg: want N or N,maxcpus=M"
+online=${SMR_QEMU_ONLINE:-}
+[ -z "$online" ] || { [[ $online =~ ^[0-9]+$ ]] && [ "$online" -ge 1 ] && [ "$online" -le "$smp" ]; } ||
+	die "SMR_QEMU_ONLINE=$online: want 1 to $smp"
 # The nohz_full (and isolated) CPUs: all but CPU 0, which keeps the tick.
 nohz_cpus=1-$((smp - 1))
-label=$kernel$([ "$nohz" = 0 ] || echo -nohz)
+label=$kernel$([ "$nohz" = 0 ] || echo -nohz)$([ "$smp_arg" = 4 ] || echo "-smp$smp")
 console=$SMR_BUILD/qemu-$label-$scenario.log
 work=$SMR_BUILD/qemu-$label-$scenario.d
 
@@ -165,6 +172,16 @@ finish() { nohz_report; mark done; sync; reboot -f; }
 mark "init started, kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs, uptime $(cut -d' ' -f1 /proc/uptime) s"
 mark "cmdline: $(cat /proc/cmdline)"
 SH
+	if [ -n "$online" ]; then
+		printf "online=%s\n" "$online"
+		cat <<'SH'
+# SMR_QEMU_ONLINE: offline every CPU from $online up; they stay possible.
+for c in /sys/devices/system/cpu/cpu[0-9]*; do
+	[ "${c##*cpu}" -lt "$online" ] || echo 0 > $c/online
+done
+mark "cpus: online $(cat /sys/devices/system/cpu/online), possible $(cat /sys/devices/system/cpu/possible)"
+SH
+	fi
 	echo "mark 'kernel config: $(config_summary)'"
 	if [ "$nohz" = 0 ]; then
 		echo 'nohz_report() { :; }'
@@ -432,24 +449,44 @@ gen_init_cpio "$work/run.list" | gzip >"$work/run.cpio.gz"
 # The kernel unpacks concatenated archives in order.
 cat "$base" "$work/run.cpio.gz" >"$work/initramfs.cpio.gz"
 
-log "booting $kernel kernel under QEMU ($scenario, limit ${limit}s${append:+, cmdline +$append}), console in $console"
-rm -f "$console"
-rc=0
-t=$SECONDS
 # TCG (nested KVM does not work here); -no-reboot and panic=-1 make both
 # /init's final reboot and a panic end QEMU.
-timeout -k 10 "$limit" qemu-system-x86_64 \
-	-accel tcg,thread=multi -smp "$smp_arg" -m "$mem" \
-	-bios qboot.rom -display none -monitor none -no-reboot \
-	-serial "file:$console" \
-	-kernel "$image" -initrd "$work/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 printk.devkmsg=on tsc=reliable$append" \
-	</dev/null >"$work/qemu.out" 2>&1 || rc=$?
-# The serial console ends lines with CRLF.
-[ ! -f "$console" ] || sed -i 's/\r$//' "$console"
-log "QEMU ran $((SECONDS - t))s$(
-	grep -o 'SMR-HARNESS: init started.*uptime [0-9.]* s' "$console" |
-		sed 's/.*uptime \(.*\)/, \/init after \1 of guest uptime/')"
+boot_qemu() {
+	rm -f "$console"
+	rc=0
+	t=$SECONDS
+	timeout -k 10 "$limit" qemu-system-x86_64 \
+		-accel tcg,thread=multi -smp "$smp_arg" -m "$mem" \
+		-bios qboot.rom -display none -monitor none -no-reboot \
+		-serial "file:$console" \
+		-kernel "$image" -initrd "$work/initramfs.cpio.gz" \
+		-append "console=ttyS0 panic=-1 printk.devkmsg=on tsc=reliable$append" \
+		</dev/null >"$work/qemu.out" 2>&1 || rc=$?
+	# The serial console ends lines with CRLF.
+	[ ! -f "$console" ] || sed -i 's/\r$//' "$console"
+	log "QEMU ran $((SECONDS - t))s$(
+		grep -o 'SMR-HARNESS: init started.*uptime [0-9.]* s' "$console" |
+			sed 's/.*uptime \(.*\)/, \/init after \1 of guest uptime/')"
+}
+
+# A guest that died of a stray int3 before /init started, when none of
+# smr ran yet: the late initcall that marks sched_clock stable flips a
+# static key by live text patching while every vCPU runs, and TCG's
+# multi-threaded mode now and then lets a vCPU execute the breakpoint
+# after the patch ended ("Oops: int3" in sched_clock_cpu, seen here in
+# the first of two boots with -smp 64).  Boot once more, once.
+died_in_boot_patching() {
+	! grep -q 'SMR-HARNESS: init started' "$console" &&
+		grep -q 'Oops: int3' "$console"
+}
+
+log "booting $kernel kernel under QEMU ($scenario, limit ${limit}s${append:+, cmdline +$append}), console in $console"
+boot_qemu
+if died_in_boot_patching; then
+	cp "$console" "$console.boot-oops"
+	log "the guest died of a stray int3 in boot's text patching, before /init (saved as $console.boot-oops); booting once more"
+	boot_qemu
+fi
 # A panic or timeout is a test result, not a harness error: show the end
 # of the log and leave the verdict to the caller.
 if [ "$rc" != 0 ]; then

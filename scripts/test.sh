@@ -26,7 +26,8 @@
 #                     torture with CPU hotplug, then busted (must FAIL),
 #                     then abi: the mismatched sample refused, the
 #                     matching one loaded; then, on 6.12 and 6.1, the
-#                     DKMS-installed tree: modprobe smr, a torture
+#                     DKMS-installed tree: modprobe smr, a torture;
+#                     then torture with hotplug on 16 vCPUs
 #   debian61 qemu     Debian's 6.1 cloud kernel (Debian 12's default):
 #                     torture with CPU hotplug, busted, misuse
 #   debian-rt qemu    Debian's 6.12 PREEMPT_RT kernel: torture with CPU
@@ -92,18 +93,23 @@ kunit_judge() {
 	summaries+=("$name: PASS ($verdict)")
 }
 
-# qemu [--nohz] <kernel> <scenario> [params]: one QEMU run and its
-# verdict; --nohz: CPUs 1-3 nohz_full (label and log "<kernel>-nohz").
+# qemu [--nohz] [--smp N] <kernel> <scenario> [params]: one QEMU run and
+# its verdict; --nohz: CPUs 1-3 nohz_full (label and log "<kernel>-nohz");
+# --smp N: N vCPUs instead of 4 (label and log "<kernel>-smpN").
 qemu() {
-	local nohz=0 label kernel scenario console
-	if [ "$1" = --nohz ]; then
-		nohz=1
+	local nohz=0 smp=4 label kernel scenario console
+	while :; do
+		case $1 in
+		--nohz) nohz=1 ;;
+		--smp) smp=$2 && shift ;;
+		*) break ;;
+		esac
 		shift
-	fi
+	done
 	kernel=$1 scenario=$2
-	label=$kernel$([ "$nohz" = 0 ] || echo -nohz)
+	label=$kernel$([ "$nohz" = 0 ] || echo -nohz)$([ "$smp" = 4 ] || echo "-smp$smp")
 	console=$SMR_BUILD/qemu-$label-$scenario.log
-	stage "$label $scenario run" env SMR_QEMU_NOHZ=$nohz \
+	stage "$label $scenario run" env SMR_QEMU_NOHZ=$nohz SMR_QEMU_SMP="$smp" \
 		./qemu-run.sh "$@" >/dev/null
 	if [ "$scenario" = kunit ]; then
 		kunit_judge "$label kunit" "$console" --smp
@@ -132,6 +138,9 @@ stage "abi mismatch build" ./abi-mismatch.sh debian
 qemu debian abi
 qemu debian dkms hotplug_ms=200
 qemu debian61 dkms hotplug_ms=200
+# A bigger machine: 16 vCPUs, every scan and barrier over 16 CPUs while
+# CPUs come and go (TCG time-slices them on the host's cores).
+qemu --smp 16 debian torture duration="$kernels_s" hotplug_ms=200
 # The other kernels Debian 12 users run: its default 6.1, and 6.12 RT.
 qemu debian61 torture duration="$kernels_s" hotplug_ms=200
 qemu debian61 busted duration="$busted_s"
