@@ -40,7 +40,7 @@ struct smr_cache;
  * with the wrong offsets.  Rebuild such a module against the headers of
  * the smr.ko you load.
  */
-#define SMR_ABI_SYMBOL	smr_abi_dae393aa
+#define SMR_ABI_SYMBOL	smr_abi_2091b651
 extern const int SMR_ABI_SYMBOL;
 static const int *const __smr_abi_ref __used = &SMR_ABI_SYMBOL;
 
@@ -299,6 +299,52 @@ struct smr_node {
 /* smr_call() size that closes the batch and has it run as soon as possible. */
 #define SMR_CALL_EXPEDITE	((size_t)~0)
 
+/* smr_kfree()'s node must lie within this many bytes of the object's start. */
+#define SMR_KFREE_OFFSET_MAX	4096
+
+/**
+ * smr_kfree() - kfree() an object once no reader can see it
+ * @smr: the domain whose readers may still see the object
+ * @ptr: the object, from kmalloc() or kvmalloc() and friends; NULL: no-op
+ * @field: the name of the object's struct smr_node member
+ *
+ * The kfree_rcu() of smr: no callback to write.  The object is queued
+ * and batched like an smr_call() whose callback would kvfree() it, and
+ * freed from process context once every reader that might see it has
+ * left.  The memory-pressure accounting counts ksize() of the object
+ * (sizeof(*@ptr) for vmalloc memory).  @field must be a struct smr_node
+ * (a build error otherwise) within SMR_KFREE_OFFSET_MAX bytes of the
+ * start (a build error where the compiler folds the offset, else a
+ * warning and the object is kept), and must not be queued already.
+ *
+ * Context: any context except NMI; never sleeps.  May be called inside a
+ * section.
+ */
+#define smr_kfree(smr, ptr, field) do {					\
+	typeof(ptr) ___kptr = (ptr);					\
+									\
+	if (___kptr) {							\
+		struct smr_node *___knode = &(*___kptr).field;		\
+		size_t ___koff = (char *)___knode - (char *)___kptr;	\
+									\
+		/* Where the optimizer folds the offset; else at run time. */ \
+		BUILD_BUG_ON(__builtin_constant_p(___koff) &&		\
+			     ___koff >= SMR_KFREE_OFFSET_MAX);		\
+		__smr_kfree(smr, ___knode, ___koff, sizeof(*___kptr));	\
+	}								\
+} while (0)
+
+/**
+ * smr_kvfree() - smr_kfree() for memory that may come from vmalloc()
+ * @smr: the domain whose readers may still see the object
+ * @ptr: the object, from kvmalloc() (or kmalloc(), vmalloc()); NULL: no-op
+ * @field: the name of the object's struct smr_node member
+ *
+ * The same as smr_kfree(), which frees with kvfree() either way; the name
+ * says what the caller allocated with, as kvfree_rcu() does.
+ */
+#define smr_kvfree(smr, ptr, field)	smr_kfree(smr, ptr, field)
+
 struct smr *smr_domain_create(unsigned long flags, const char *name);
 void smr_domain_free(struct smr *smr);
 
@@ -311,12 +357,14 @@ void smr_wait(struct smr *smr, unsigned long goal);
 void smr_synchronize(struct smr *smr);
 void smr_call(struct smr *smr, struct smr_node *node, size_t size,
 	      void (*cb)(struct smr_node *node));
+void __smr_kfree(struct smr *smr, struct smr_node *node, size_t offset,
+		 size_t size);
 void smr_barrier(struct smr *smr);
 void smr_call_set_limits(struct smr *smr, unsigned long objs,
 			 unsigned long bytes);
 struct smr_cache *smr_cache_create(const char *name, unsigned int size,
 				   unsigned int align, slab_flags_t flags,
-				   struct smr *smr);
+				   struct smr *smr, void (*ctor)(void *obj));
 void smr_cache_destroy(struct smr_cache *c);
 void *smr_cache_alloc(struct smr_cache *c, gfp_t gfp);
 void smr_cache_free(struct smr_cache *c, void *obj);

@@ -10,13 +10,15 @@
  *   smr_call   kmalloc() / smr_call() of a kfree() callback
  *   call_rcu   kmalloc() / call_rcu() of a kfree() callback
  *   kfree_rcu  kmalloc() / kfree_rcu()
+ *   smr_kfree  kmalloc() / smr_kfree()
  *
  * A timer samples, every FLOOD_SAMPLE_MS during the flood and for as long
  * again after it, what is retired but not yet reusable: exactly, as objects
  * retired minus objects freed (smr_cache: the domain's count of objects in
- * tagged batches), except for kfree_rcu, whose frees are not observable
- * (-1); and for every method the drop in the system's free memory since
- * the flood began, which includes allocator overheads and kfree_rcu's.
+ * tagged batches; smr_kfree: the domain's callbacks queued minus invoked),
+ * except for kfree_rcu, whose frees are not observable (-1); and for
+ * every method the drop in the system's free memory since the flood
+ * began, which includes allocator overheads and kfree_rcu's.
  *
  *   flood method=<m> writers=<n> duration_ms=<ms> obj_size=<bytes>
  *         updates=<n> updates_per_s=<n> peak_deferred_objs=<n>
@@ -110,6 +112,13 @@ static long flood_cache_deferred(struct flood_run *r)
 	return atomic_long_read(&r->smr->cache_pending_objs);
 }
 
+static long flood_kfree_deferred(struct flood_run *r)
+{
+	/* The run's own domain: every callback on it is one of the run's. */
+	return smr_stat_sum(r->smr, SMR_STAT_CALL_QUEUED) -
+	       smr_stat_sum(r->smr, SMR_STAT_CALL_INVOKED);
+}
+
 static long flood_unknown_deferred(struct flood_run *r)
 {
 	return -1;
@@ -166,6 +175,11 @@ static void flood_kfree_rcu_retire(struct flood_run *r, struct flood_obj *obj)
 	kfree_rcu(obj, rcu_head);
 }
 
+static void flood_smr_kfree_retire(struct flood_run *r, struct flood_obj *obj)
+{
+	smr_kfree(r->smr, obj, smr_node);
+}
+
 static const struct flood_method flood_methods[] = {
 	{ "smr_cache", flood_cache_alloc, flood_cache_retire,
 	  flood_cache_deferred },
@@ -175,6 +189,8 @@ static const struct flood_method flood_methods[] = {
 	  flood_counted_deferred },
 	{ "kfree_rcu", flood_kmalloc, flood_kfree_rcu_retire,
 	  flood_unknown_deferred },
+	{ "smr_kfree", flood_kmalloc, flood_smr_kfree_retire,
+	  flood_kfree_deferred },
 };
 
 /* ---- Writers and the sampler ------------------------------------------- */
@@ -296,7 +312,7 @@ static int flood_setup(struct flood_run *r, const struct flood_method *m)
 	if (m->alloc == flood_cache_alloc) {
 		r->cache = smr_cache_create("smr_bench_flood",
 					    sizeof(struct flood_obj), 0, 0,
-					    r->smr);
+					    r->smr, NULL);
 		if (!r->cache)
 			return -ENOMEM;
 	}

@@ -106,6 +106,7 @@ struct smr_cache_pcpu {
  * struct smr_cache - an SMR-aware object cache
  * @slab: the underlying kmem_cache.
  * @smr: the domain readers of these objects enter.
+ * @ctor: the constructor of fresh objects, or NULL (refuses __GFP_ZERO).
  * @pcpu: per-cpu batches.
  * @lock: protects @tagged, @ntagged, @tagged_objs, @reserve and @nreserve.
  * @tagged: batches with their goal, oldest first.
@@ -121,6 +122,7 @@ struct smr_cache_pcpu {
 struct smr_cache {
 	struct kmem_cache *slab;
 	struct smr *smr;
+	void (*ctor)(void *obj);
 	struct smr_cache_pcpu __percpu *pcpu;
 	raw_spinlock_t lock;	/* protects tagged, reserve and their counts */
 	struct list_head tagged;
@@ -441,16 +443,27 @@ static void *smr_cache_reuse_expired(struct smr_cache *c)
  *
  * Never waits for readers: when no freed object has expired, a fresh one
  * comes from the slab (and then, with @gfp, the batches that later frees
- * will need).  A reused object keeps the contents it was freed with (the
- * cache has no constructor); with __GFP_ZERO it is zeroed.
+ * will need).  A fresh object was built by the cache's constructor, if it
+ * has one; a reused object keeps the contents its last user left, so what
+ * the constructor set up and the users kept (a lock, a refcount at zero)
+ * stays valid across reuse.  With __GFP_ZERO both are zeroed; a cache
+ * with a constructor refuses __GFP_ZERO (a misuse warning, and the object
+ * is not zeroed), as the slab allocator does.
  *
  * Context: as kmem_cache_alloc() with @gfp.
  * Return: the object, or NULL.
  */
 void *smr_cache_alloc(struct smr_cache *c, gfp_t gfp)
 {
-	void *obj = smr_cache_pcpu_get(c);
+	void *obj;
 
+	if (unlikely(c->ctor && (gfp & __GFP_ZERO))) {
+		WARN_ONCE(1, "smr: %s: __GFP_ZERO on a cache with a constructor; not zeroed\n",
+			  c->smr->name);
+		smr_stat_inc(c->smr, SMR_STAT_MISUSE);
+		gfp &= ~__GFP_ZERO;
+	}
+	obj = smr_cache_pcpu_get(c);
 	if (!obj)
 		obj = smr_cache_reuse_expired(c);
 	if (obj) {
@@ -777,6 +790,8 @@ static int smr_cache_prealloc(struct smr_cache *c)
  * @align: object alignment, or 0
  * @flags: SLAB_* flags
  * @smr: the domain whose readers see these objects
+ * @ctor: run on every fresh object, once, when the slab makes it (as for
+ *	kmem_cache_create()), never on reuse; or NULL
  *
  * Besides the slab cache, sets aside one empty batch per possible CPU
  * and SMR_CACHE_RESERVE more, so that smr_cache_free() need not allocate.
@@ -786,7 +801,7 @@ static int smr_cache_prealloc(struct smr_cache *c)
  */
 struct smr_cache *smr_cache_create(const char *name, unsigned int size,
 				   unsigned int align, slab_flags_t flags,
-				   struct smr *smr)
+				   struct smr *smr, void (*ctor)(void *obj))
 {
 	struct smr_cache *c;
 
@@ -796,13 +811,14 @@ struct smr_cache *smr_cache_create(const char *name, unsigned int size,
 	if (!c)
 		return NULL;
 	c->smr = smr;
+	c->ctor = ctor;
 	raw_spin_lock_init(&c->lock);
 	INIT_LIST_HEAD(&c->tagged);
 	INIT_LIST_HEAD(&c->reserve);
 	atomic_long_set(&c->leaked, 0);
 	c->pcpu = alloc_percpu(struct smr_cache_pcpu);
 	if (c->pcpu && !smr_cache_prealloc(c))
-		c->slab = kmem_cache_create(name, size, align, flags, NULL);
+		c->slab = kmem_cache_create(name, size, align, flags, ctor);
 	if (c->slab)
 		c->shrinker = smr_shrinker_create(name, smr_cache_count,
 						  smr_cache_scan, c);

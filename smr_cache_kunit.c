@@ -63,7 +63,7 @@ static int smr_cache_test_init(struct kunit *test)
 	t->smr = smr_domain_create(CACHE_TEST_FLAGS, "kunit-cache");
 	KUNIT_ASSERT_NOT_NULL(test, t->smr);
 	t->cache = smr_cache_create("kunit_smr_cache", CACHE_TEST_SIZE, 0, 0,
-				    t->smr);
+				    t->smr, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, t->cache);
 	test->priv = t;
 	return 0;
@@ -88,7 +88,7 @@ static void cache_test_use(struct kunit *test, unsigned long flags)
 	t->smr = smr_domain_create(flags, "kunit-cache");
 	KUNIT_ASSERT_NOT_NULL(test, t->smr);
 	t->cache = smr_cache_create("kunit_smr_cache", CACHE_TEST_SIZE, 0, 0,
-				    t->smr);
+				    t->smr, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, t->cache);
 }
 
@@ -221,6 +221,57 @@ static void smr_cache_reuse_after_goal(struct kunit *test)
 	smr_cache_free(t->cache, p);
 }
 
+#define CACHE_TEST_CTOR_BYTE	0x5c
+
+static atomic_t cache_ctor_runs = ATOMIC_INIT(0);
+
+static void cache_test_ctor(void *obj)
+{
+	memset(obj, CACHE_TEST_CTOR_BYTE, CACHE_TEST_SIZE);
+	atomic_inc(&cache_ctor_runs);
+}
+
+/*
+ * The constructor builds fresh objects only: a reused object keeps what
+ * its last user left (free_range()'s poison), and __GFP_ZERO, refused on
+ * a cache with a constructor, leaves it so too.
+ */
+static void smr_cache_ctor_runs_on_fresh_objects_only(struct kunit *test)
+{
+	struct cache_test *t = test->priv;
+	unsigned long misuse = smr_stat_sum(t->smr, SMR_STAT_MISUSE);
+	int i, runs;
+	void *p;
+
+	smr_cache_destroy(t->cache);
+	t->cache = smr_cache_create("kunit_smr_cache_ctor", CACHE_TEST_SIZE,
+				    0, 0, t->smr, cache_test_ctor);
+	KUNIT_ASSERT_NOT_NULL(test, t->cache);
+	alloc_all(test, t);
+	for (i = 0; i < CACHE_TEST_OBJS; i++)
+		KUNIT_EXPECT_FALSE(test, memchr_inv(t->objs[i],
+						    CACHE_TEST_CTOR_BYTE,
+						    CACHE_TEST_SIZE));
+	runs = atomic_read(&cache_ctor_runs);
+	KUNIT_EXPECT_GE(test, runs, CACHE_TEST_OBJS);
+	free_all(t);
+	smr_synchronize(t->smr);
+
+	p = smr_cache_alloc(t->cache, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, was_freed(t, p));
+	KUNIT_EXPECT_FALSE(test, memchr_inv(p, CACHE_TEST_POISON, CACHE_TEST_SIZE));
+	smr_cache_free(t->cache, p);
+
+	p = smr_cache_alloc(t->cache, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, was_freed(t, p));
+	KUNIT_EXPECT_FALSE(test, memchr_inv(p, CACHE_TEST_POISON, CACHE_TEST_SIZE));
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_MISUSE), misuse + 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cache_ctor_runs), runs);
+	smr_cache_free(t->cache, p);
+}
+
 static void smr_cache_shrinker_frees_expired(struct kunit *test)
 {
 	struct cache_test *t = test->priv;
@@ -256,7 +307,8 @@ static void smr_cache_shared_domain(struct kunit *test)
 	struct smr_cache *other;
 	void *a, *b;
 
-	other = smr_cache_create("kunit_smr_cache2", 128, 0, 0, t->smr);
+	other = smr_cache_create("kunit_smr_cache2", 128, 0, 0, t->smr,
+				 NULL);
 	KUNIT_ASSERT_NOT_NULL(test, other);
 	alloc_all(test, t);
 	a = smr_cache_alloc(other, GFP_KERNEL);
@@ -275,7 +327,7 @@ static void smr_cache_destroy_with_pending(struct kunit *test)
 {
 	struct cache_test *t = test->priv;
 	struct smr_cache *c = smr_cache_create("kunit_smr_cache3", 32, 0, 0,
-					       t->smr);
+					       t->smr, NULL);
 	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
@@ -531,10 +583,11 @@ static void smr_cache_misuse_create_bad_args(struct kunit *test)
 	struct cache_test *t = test->priv;
 
 	KUNIT_EXPECT_NULL(test, smr_cache_create("kunit_bad", CACHE_TEST_SIZE,
-						 0, 0, NULL));
+						 0, 0, NULL, NULL));
 	KUNIT_EXPECT_NULL(test, smr_cache_create(NULL, CACHE_TEST_SIZE, 0, 0,
-						 t->smr));
-	KUNIT_EXPECT_NULL(test, smr_cache_create("kunit_bad", 0, 0, 0, t->smr));
+						 t->smr, NULL));
+	KUNIT_EXPECT_NULL(test, smr_cache_create("kunit_bad", 0, 0, 0, t->smr,
+						 NULL));
 }
 
 static const unsigned long cache_deferred_flags[] = {
@@ -647,6 +700,7 @@ static void smr_cache_shrinker_sees_percpu_batches(struct kunit *test)
 static struct kunit_case smr_cache_cases[] = {
 	KUNIT_CASE(smr_cache_no_reuse_before_goal),
 	KUNIT_CASE(smr_cache_reuse_after_goal),
+	KUNIT_CASE(smr_cache_ctor_runs_on_fresh_objects_only),
 	KUNIT_CASE(smr_cache_shrinker_frees_expired),
 	KUNIT_CASE(smr_cache_shrinker_waits_when_allowed),
 	KUNIT_CASE(smr_cache_shared_domain),

@@ -45,6 +45,7 @@
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 
 #include "smr_internal.h"
@@ -400,6 +401,21 @@ static bool smr_call_promote(struct smr *smr, struct smr_call_pcpu *q)
 
 /* ---- smr_call() --------------------------------------------------------- */
 
+/*
+ * smr_kfree() queues its node with the node's offset in the object in
+ * place of a callback, as kfree_rcu() does: no function lives in the
+ * first page.
+ */
+static bool smr_node_is_kfree(const struct smr_node *node)
+{
+	return (unsigned long)node->cb < SMR_KFREE_OFFSET_MAX;
+}
+
+static void smr_node_kfree(struct smr_node *node)
+{
+	kvfree((void *)node - (unsigned long)node->cb);
+}
+
 /* A node that is queued already: report it and leave it queued once. */
 static void smr_call_double(struct smr *smr, struct smr_node *node)
 {
@@ -408,41 +424,14 @@ static void smr_call_double(struct smr *smr, struct smr_node *node)
 	smr_stat_inc(smr, SMR_STAT_MISUSE);
 }
 
-/**
- * smr_call() - call @cb once every current reader has left
- * @smr: the domain
- * @node: embedded in the object to reclaim; owned by smr until @cb runs
- * @size: roughly how many bytes @cb will free, or SMR_CALL_EXPEDITE
- * @cb: the callback, run once, in process context (a workqueue)
- *
- * Every reader that might still see what the caller unpublished before
- * the call has left by the time @cb runs.  Calls are batched per CPU so
- * that one smr_advance() serves many of them, and aged by the per-cpu tick
- * so that their goal has normally been reached when they are looked at;
- * a callback usually runs two to three ticks after the call, sooner when
- * calls come fast enough to fill batches.
- * SMR_CALL_EXPEDITE closes the batch at once and has the worker wait for
- * it.  Callbacks of one CPU run in the order they were queued.  @cb may
- * queue its own node again.
- *
- * Queueing a node again before its callback has run is a bug.  With
- * CONFIG_DEBUG_OBJECTS it is caught: debugobjects warns, the domain's
- * misuse counter goes up, and the second call is ignored, the node staying
- * queued once with its first callback.  Without, the queue is corrupted.
- *
- * Context: any context except NMI; never sleeps (the raw lock is held for
- * O(1) work; like smr_advance(), it may spin in the clock's wrap guard).
- * May be called inside a section.
- */
-void smr_call(struct smr *smr, struct smr_node *node, size_t size,
-	      void (*cb)(struct smr_node *node))
+/* smr_call() and smr_kfree(): queue @node on this CPU, close and kick. */
+static void smr_call_queue(struct smr *smr, struct smr_node *node,
+			   size_t size, void (*cb)(struct smr_node *node))
 {
 	struct smr_call_pcpu *q;
 	unsigned long flags;
 	bool close, kick = false;
 
-	if (WARN_ON_ONCE(!smr || !node || !cb))
-		return;
 	/* Before the node is touched: a queued node is not ours to change. */
 	if (smr_node_debug_queue(node)) {
 		smr_call_double(smr, node);
@@ -479,7 +468,75 @@ void smr_call(struct smr *smr, struct smr_node *node, size_t size,
 	smr_tick_kick();
 	preempt_enable();
 }
+
+/**
+ * smr_call() - call @cb once every current reader has left
+ * @smr: the domain
+ * @node: embedded in the object to reclaim; owned by smr until @cb runs
+ * @size: about how many bytes @cb will free (0 if unknown), or
+ *	SMR_CALL_EXPEDITE
+ * @cb: the callback, run once, in process context (a workqueue)
+ *
+ * @size is bookkeeping, nothing is freed by smr: it is added to the
+ * domain's pending bytes (debugfs ``stats``), a batch holding
+ * call_size_cap bytes is closed at once, and pending bytes beyond the
+ * limit of smr_call_set_limits() make the domain expedite.  A kmalloc'ed
+ * object with nothing else to do than kfree() needs no callback:
+ * smr_kfree() fills @size in.
+ *
+ * Every reader that might still see what the caller unpublished before
+ * the call has left by the time @cb runs.  Calls are batched per CPU so
+ * that one smr_advance() serves many of them, and aged by the per-cpu tick
+ * so that their goal has normally been reached when they are looked at;
+ * a callback usually runs two to three ticks after the call, sooner when
+ * calls come fast enough to fill batches.
+ * SMR_CALL_EXPEDITE closes the batch at once and has the worker wait for
+ * it.  Callbacks of one CPU run in the order they were queued.  @cb may
+ * queue its own node again.
+ *
+ * Queueing a node again before its callback has run is a bug.  With
+ * CONFIG_DEBUG_OBJECTS it is caught: debugobjects warns, the domain's
+ * misuse counter goes up, and the second call is ignored, the node staying
+ * queued once with its first callback.  Without, the queue is corrupted.
+ *
+ * Context: any context except NMI; never sleeps (the raw lock is held for
+ * O(1) work; like smr_advance(), it may spin in the clock's wrap guard).
+ * May be called inside a section.
+ */
+void smr_call(struct smr *smr, struct smr_node *node, size_t size,
+	      void (*cb)(struct smr_node *node))
+{
+	/* A "callback" in the first page would be taken for smr_kfree()'s. */
+	if (WARN_ON_ONCE(!smr || !node ||
+			 (unsigned long)cb < SMR_KFREE_OFFSET_MAX))
+		return;
+	smr_call_queue(smr, node, size, cb);
+}
 EXPORT_SYMBOL_GPL(smr_call);
+
+/**
+ * __smr_kfree() - the out-of-line half of smr_kfree() and smr_kvfree()
+ * @smr: the domain
+ * @node: the object's struct smr_node
+ * @offset: @node's offset in the object, below SMR_KFREE_OFFSET_MAX
+ * @size: sizeof the object, counted for vmalloc memory
+ *
+ * Use smr_kfree(), which checks @offset at build time.  Without a domain
+ * the object is kept (leaked): freeing it could hurt a reader.
+ *
+ * Context: as smr_call().
+ */
+void __smr_kfree(struct smr *smr, struct smr_node *node, size_t offset,
+		 size_t size)
+{
+	void *obj = (void *)node - offset;
+
+	if (WARN_ON_ONCE(!smr || offset >= SMR_KFREE_OFFSET_MAX))
+		return;
+	smr_call_queue(smr, node, is_vmalloc_addr(obj) ? size : ksize(obj),
+		       (void (*)(struct smr_node *))offset);
+}
+EXPORT_SYMBOL_GPL(__smr_kfree);
 
 /**
  * smr_call_tick() - the per-cpu tick's share of callback processing
@@ -626,7 +683,10 @@ static bool smr_call_invoke(struct smr *smr, struct smr_call_pcpu *q,
 			smr_node_debug_unqueue(node);
 			smr_stat_inc(smr, SMR_STAT_CALL_INVOKED);
 		}
-		node->cb(node);
+		if (smr_node_is_kfree(node))
+			smr_node_kfree(node);
+		else
+			node->cb(node);
 		node = next;
 		cond_resched();
 	}

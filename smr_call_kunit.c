@@ -166,29 +166,141 @@ static int call_holder_fn(void *arg)
 	return 0;
 }
 
+/* Start a reader on another CPU; false (test skipped) on one CPU. */
+static bool call_holder_start(struct kunit *test, struct call_holder *h)
+{
+	struct task_struct *t;
+
+	if (num_online_cpus() < 2) {
+		kunit_skip(test, "needs two CPUs");
+		return false;
+	}
+	init_completion(&h->inside);
+	t = kthread_create(call_holder_fn, h, "smr-kunit-holder");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, cpumask_any_but(cpu_online_mask, raw_smp_processor_id()));
+	wake_up_process(t);
+	wait_for_completion(&h->inside);
+	return true;
+}
+
 /* A reader on another CPU holds every callback queued after it entered. */
 static void smr_call_held_by_reader(struct kunit *test)
 {
 	struct smr *smr = test->priv;
 	struct call_holder h = { .smr = smr };
-	struct task_struct *t;
 	struct call_probe p;
 
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "needs two CPUs");
-	init_completion(&h.inside);
-	t = kthread_create(call_holder_fn, &h, "smr-kunit-holder");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	kthread_bind(t, cpumask_any_but(cpu_online_mask, raw_smp_processor_id()));
-	wake_up_process(t);
-	wait_for_completion(&h.inside);
-
+	if (!call_holder_start(test, &h))
+		return;
 	call_probe_queue(&p, smr, SMR_CALL_EXPEDITE);
 	msleep(100);	/* plenty of ticks: the callback must still wait */
 	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 0);
 	WRITE_ONCE(h.release, true);
 	KUNIT_ASSERT_TRUE(test, call_probe_wait(&p));
 	KUNIT_EXPECT_TRUE(test, p.goal_met);
+}
+
+/* An object freed by smr_kfree(), its node not first (offset != 0). */
+struct kfree_obj {
+	unsigned long payload[5];
+	struct smr_node node;
+	char tail[60];
+};
+
+/* A large one, from vmalloc(), for smr_kvfree(). */
+struct kvfree_obj {
+	unsigned long head;
+	struct smr_node node;
+	char payload[3 * PAGE_SIZE];
+};
+
+/*
+ * @queue frees one object the reader may see, whose size smr should
+ * count as @bytes: it must stay pending, counted, while the reader is
+ * inside, and be freed (by kmemleak's and KASAN's account: neither
+ * reports) after the reader left.
+ */
+static void kfree_held_by_reader(struct kunit *test,
+				 void (*queue)(struct smr *smr, size_t *bytes))
+{
+	struct smr *smr = test->priv;
+	struct call_holder h = { .smr = smr };
+	unsigned long queued = smr_stat_sum(smr, SMR_STAT_CALL_QUEUED);
+	unsigned long invoked = smr_stat_sum(smr, SMR_STAT_CALL_INVOKED);
+	size_t bytes = 0;
+
+	if (!call_holder_start(test, &h))
+		return;
+	queue(smr, &bytes);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_CALL_QUEUED), queued + 1);
+	msleep(100);	/* plenty of ticks: the batch is closed, still held */
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_CALL_INVOKED), invoked);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&smr->call_pending_objs), 1L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&smr->call_pending_bytes),
+			(long)bytes);
+	WRITE_ONCE(h.release, true);
+	smr_barrier(smr);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_CALL_INVOKED), invoked + 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&smr->call_pending_objs), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&smr->call_pending_bytes), 0L);
+}
+
+static void kfree_queue_kmalloc(struct smr *smr, size_t *bytes)
+{
+	struct kfree_obj *obj = kmalloc(sizeof(*obj), GFP_KERNEL);
+
+	if (!obj)
+		return;
+	*bytes = ksize(obj);	/* the kmalloc bucket, not sizeof */
+	smr_kfree(smr, obj, node);
+}
+
+static void kfree_queue_vmalloc(struct smr *smr, size_t *bytes)
+{
+	struct kvfree_obj *obj = vmalloc(sizeof(*obj));
+
+	if (!obj)
+		return;
+	*bytes = sizeof(*obj);
+	smr_kvfree(smr, obj, node);
+}
+
+static void smr_kfree_held_by_reader(struct kunit *test)
+{
+	kfree_held_by_reader(test, kfree_queue_kmalloc);
+}
+
+static void smr_kvfree_vmalloc_held_by_reader(struct kunit *test)
+{
+	kfree_held_by_reader(test, kfree_queue_vmalloc);
+}
+
+/* Many smr_kfree()s, from inside a section too: all freed by a barrier. */
+static void smr_kfree_many_and_null(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long queued = smr_stat_sum(smr, SMR_STAT_CALL_QUEUED);
+	struct kfree_obj *obj = NULL;
+	int i;
+
+	smr_kfree(smr, obj, node);	/* NULL: nothing is queued */
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_CALL_QUEUED), queued);
+	for (i = 0; i < 1000; i++) {
+		obj = kmalloc(sizeof(*obj), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, obj);
+		if (i % 2) {
+			smr_kfree(smr, obj, node);
+			continue;
+		}
+		smr_enter(smr);
+		smr_kfree(smr, obj, node);
+		smr_leave(smr);
+	}
+	smr_barrier(smr);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_CALL_QUEUED),
+			queued + 1000);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&smr->call_pending_objs), 0L);
 }
 
 #define CALL_TEST_FLOOD		1000000UL
@@ -662,6 +774,9 @@ static struct kunit_case smr_call_cases[] = {
 	KUNIT_CASE_SLOW(smr_call_from_hardirq_during_flood),
 	KUNIT_CASE(smr_call_runs_in_order_in_process_context),
 	KUNIT_CASE(smr_call_misuse_set_limits),
+	KUNIT_CASE(smr_kfree_held_by_reader),
+	KUNIT_CASE(smr_kvfree_vmalloc_held_by_reader),
+	KUNIT_CASE(smr_kfree_many_and_null),
 	{}
 };
 

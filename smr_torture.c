@@ -11,11 +11,13 @@
  * cannot be reached before they leave, so a reader that sees an age above
  * zero, or poison, has caught smr letting memory go too early.
  *
- * Retired objects go one of three ways (retire=mixed rotates them): the
+ * Retired objects go one of four ways (retire=mixed rotates them): the
  * pipeline above; smr_call(), whose callback poisons and frees the object;
- * or smr_cache_free(), after which a reuse bumps the object's generation,
- * which readers also check.  flavour=sleepable adds sleepable readers
- * that sometimes sleep inside their section.
+ * smr_cache_free(), after which a reuse bumps the object's generation,
+ * which readers also check; or smr_kfree(), after which only KASAN (or
+ * slab poisoning, which readers see as a bad magic) catches an early free.
+ * flavour=sleepable adds sleepable readers that sometimes sleep inside
+ * their section.
  *
  * The rare paths have workloads of their own (see "Rare paths" below):
  * quiet periods in which the writers pause with one callback and a few
@@ -109,7 +111,7 @@ MODULE_PARM_DESC(flavour, "Domain flavour: default, lazy, deferred or sleepable"
 
 static char *retire = "mixed";
 module_param(retire, charp, 0444);
-MODULE_PARM_DESC(retire, "How objects are reclaimed: mixed, pipeline, call or cache");
+MODULE_PARM_DESC(retire, "How objects are reclaimed: mixed, pipeline, call, cache or kfree");
 
 static unsigned int hotplug_ms;
 module_param(hotplug_ms, uint, 0444);
@@ -182,6 +184,7 @@ enum torture_kind {
 	TORTURE_PIPELINE,	/* aged by the writer's polls, then recycled */
 	TORTURE_CALL,		/* smr_call(): poisoned and freed by the callback */
 	TORTURE_CACHE,		/* smr_cache_free(): reused by smr_cache_alloc() */
+	TORTURE_KFREE,		/* smr_kfree(): freed by smr, no callback */
 	TORTURE_KINDS,
 };
 
@@ -221,7 +224,7 @@ struct torture_writer {
 	struct list_head pool;		/* poisoned, oldest first */
 	unsigned long nretired, npool;
 	unsigned long updates, wraps, last_goal;
-	unsigned long cache_frees, section_frees;
+	unsigned long cache_frees, section_frees, kfrees;
 };
 
 /* A callback a liveness check waits for. */
@@ -772,6 +775,10 @@ static void torture_retire_obj(struct torture_writer *w, struct torture_obj *old
 		old->queued = jiffies;
 		torture_call(&old->call, sizeof(*old), torture_call_cb);
 		break;
+	case TORTURE_KFREE:
+		WRITE_ONCE(w->kfrees, w->kfrees + 1);
+		smr_kfree(torture_smr, old, call);
+		break;
 	case TORTURE_CACHE:
 		if (ctx_frees && ++w->cache_frees % 8 == 0)
 			torture_cache_free_in_section(w, old);
@@ -1196,7 +1203,7 @@ struct torture_totals {
 	unsigned int max_age;
 	unsigned long pressure_allocs, shrunk, shrink_waits, shrink_contended;
 	unsigned long reclaims;
-	unsigned long section_frees;
+	unsigned long section_frees, kfrees;
 	long calls_pending;		/* queued and not run */
 };
 
@@ -1227,6 +1234,7 @@ static void torture_sum(struct torture_totals *t)
 	for (i = 0; i < nwriters; i++) {
 		t->updates += READ_ONCE(torture_writers[i].updates);
 		t->section_frees += READ_ONCE(torture_writers[i].section_frees);
+		t->kfrees += READ_ONCE(torture_writers[i].kfrees);
 	}
 	/* Run after queued: never negative while callbacks are pending. */
 	t->calls_pending = atomic_long_read(&torture_calls_run);
@@ -1246,7 +1254,7 @@ static unsigned int torture_ms(atomic_long_t *jiffies_max)
  */
 static void torture_print(const char *what, struct torture_totals *t)
 {
-	pr_info("%s flavour=%s busted=%d reads=%lu updates=%lu errors=%lu max_age=%u wraps=%lu hotplug=%lu calls=%ld queued=%ld pending=%ld cb_lat_ms=%u quiet=%lu quiet_stuck=%lu cache_stuck=%lu idle=%lu idle_stuck=%lu idle_lat_ms=%u idle_cpu=%d nohz_full=%d pressure=%u pallocs=%lu shrunk=%lu shrink_waits=%lu reclaims=%lu hog_mb=%lu irq_frees=%lu section_frees=%lu cache_fail=%u\n",
+	pr_info("%s flavour=%s busted=%d reads=%lu updates=%lu errors=%lu max_age=%u wraps=%lu hotplug=%lu calls=%ld queued=%ld pending=%ld cb_lat_ms=%u quiet=%lu quiet_stuck=%lu cache_stuck=%lu idle=%lu idle_stuck=%lu idle_lat_ms=%u idle_cpu=%d nohz_full=%d pressure=%u pallocs=%lu shrunk=%lu shrink_waits=%lu reclaims=%lu hog_mb=%lu irq_frees=%lu section_frees=%lu cache_fail=%u kfrees=%lu\n",
 		what, flavour, busted, t->reads, t->updates, t->errors,
 		t->max_age, READ_ONCE(torture_writers[0].wraps),
 		READ_ONCE(torture_hotplug_ops),
@@ -1260,7 +1268,8 @@ static void torture_print(const char *what, struct torture_totals *t)
 		torture_idle.nohz_full, torture_pressure, t->pressure_allocs,
 		t->shrunk, t->shrink_waits, t->reclaims,
 		READ_ONCE(torture_rare.hog_max_mb),
-		READ_ONCE(torture_rare.irq_frees), t->section_frees, cache_fail);
+		READ_ONCE(torture_rare.irq_frees), t->section_frees, cache_fail,
+		t->kfrees);
 }
 
 /* Say why the run fails; true if it does. */
@@ -1461,6 +1470,7 @@ static const char * const torture_retire_names[TORTURE_KINDS] = {
 	[TORTURE_PIPELINE] = "pipeline",
 	[TORTURE_CALL] = "call",
 	[TORTURE_CACHE] = "cache",
+	[TORTURE_KFREE] = "kfree",
 };
 
 static int __init torture_retire_check(void)
@@ -1472,7 +1482,7 @@ static int __init torture_retire_check(void)
 		torture_retire = match_string(torture_retire_names, TORTURE_KINDS,
 					      retire);
 		if (torture_retire < 0) {
-			pr_err("retire=%s: want mixed, pipeline, call or cache\n",
+			pr_err("retire=%s: want mixed, pipeline, call, cache or kfree\n",
 			       retire);
 			return -EINVAL;
 		}
@@ -1540,10 +1550,10 @@ static int __init torture_create(void)
 	if (torture_smr) {
 		torture_cache = smr_cache_create("smr_torture",
 						 sizeof(struct torture_obj), 0,
-						 0, torture_smr);
+						 0, torture_smr, NULL);
 		torture_quiet.cache = smr_cache_create("smr_torture_probe",
 						       SMP_CACHE_BYTES, 0, 0,
-						       torture_smr);
+						       torture_smr, NULL);
 	}
 	if (!torture_cache || !torture_quiet.cache) {
 		torture_free_domain();

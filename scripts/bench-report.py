@@ -48,7 +48,7 @@ WRITER_OPS = ['smr_advance', 'smr_poll_satisfied', 'smr_current',
 SYNC_OPS = ['smr_synchronize', 'synchronize_rcu', 'synchronize_rcu_expedited',
             'synchronize_srcu']
 LOADS = ['idle', 'readers']
-METHODS = ['smr_cache', 'smr_call', 'call_rcu', 'kfree_rcu']
+METHODS = ['smr_cache', 'smr_call', 'smr_kfree', 'call_rcu', 'kfree_rcu']
 TABLE_KINDS = ['smr', 'rcu']
 
 
@@ -261,22 +261,27 @@ class Report:
                       'smr_synchronize p50 ÷ p50'], rows)
 
     # Table 4: flood.
-    def flood_basis(self, flood, method):
+    def flood_basis(self, flood, method, base='call_rcu'):
         """(field, name) used to compare method's deferred memory with
-        call_rcu's: deferred bytes when both have them, else the memory
+        base's: deferred bytes when both have them, else the memory
         delta."""
-        a, b = flood.get(method), flood.get('call_rcu')
+        a, b = flood.get(method), flood.get(base)
         if a and b and avail(a['peak_deferred_bytes']) and \
                 avail(b['peak_deferred_bytes']):
             return 'peak_deferred_bytes', 'deferred bytes'
         return 'peak_mem_delta_bytes', 'memory delta'
 
-    def flood_ratio(self, method):
+    def flood_ratio(self, method, base='call_rcu'):
         flood = self.res.flood()
-        if method not in flood or 'call_rcu' not in flood:
+        if method not in flood or base not in flood:
             return None, None
-        field, name = self.flood_basis(flood, method)
-        return ratio(flood[method][field], flood['call_rcu'][field]), name
+        field, name = self.flood_basis(flood, method, base)
+        return ratio(flood[method][field], flood[base][field]), name
+
+    def flood_rel(self, method, base):
+        q, name = self.flood_ratio(method, base)
+        return fmt_ratio(q) + ('' if q is None or name == 'deferred bytes'
+                               else ' (%s)' % name)
 
     def flood_table(self):
         flood = self.res.flood()
@@ -285,12 +290,10 @@ class Report:
         rows = []
         for m in ordered(METHODS, flood):
             r = flood[m]
-            rel = '—'
-            if m != 'call_rcu':
-                q, name = self.flood_ratio(m)
-                rel = fmt_ratio(q) + ('' if q is None or
-                                      name == 'deferred bytes'
-                                      else ' (%s)' % name)
+            rel = '—' if m == 'call_rcu' else self.flood_rel(m, 'call_rcu')
+            # smr_kfree()'s peer is kfree_rcu().
+            if m == 'smr_kfree' and 'kfree_rcu' in flood:
+                rel += '; ÷ kfree_rcu\'s: ' + self.flood_rel(m, 'kfree_rcu')
             rows.append([m, fmt_count(r['writers']),
                          fmt_count(r['duration_ms']), fmt_count(r['obj_size']),
                          fmt_rate(r['updates_per_s']),
@@ -586,6 +589,10 @@ def selftest():
         ('sync ratio', '0.0021 (1/483)' in md),
         ('flood ratio', '| smr_call | 4 | 2000 | 128 | 1,398,000 | 9800 |'
          ' 1.2 MiB | 3.0 MiB | 0.032 (1/32) |' in md),
+        # 5.2 MB / kfree_rcu's 52 MB of memory delta; 1.33 MB / 39.68 MB.
+        ('smr_kfree against kfree_rcu', '| smr_kfree | 4 | 2000 | 128 |'
+         ' 1,300,000 | 10400 | 1.3 MiB | 5.0 MiB | 0.034 (1/30); ÷ kfree_rcu\'s:'
+         ' 0.10 (memory delta) |' in md),
         ('kfree_rcu n/a', '| kfree_rcu | 4 | 2000 | 128 | 1,190,000 | n/a |'
          ' n/a |' in md),
         ('table ratio', '| 4 | 10% | 6,300,000 | 6,400,000 | 0.98 |' in md),

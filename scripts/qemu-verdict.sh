@@ -82,6 +82,11 @@ judge_torture() {
 	[ "$(field errors "$final")" = 0 ] || fail "errors != 0"
 	[ "$(field reads "$final")" -gt 0 ] || fail "no reads"
 	[ "$(field updates "$final")" -gt 0 ] || fail "no updates"
+	# retire=mixed (the default) rotates through every way of freeing.
+	if ! grep -q 'SMR-HARNESS: torture begin.*retire=' "$console" &&
+		[ "$(field kfrees "$final")" -le 0 ]; then
+		fail "retire=mixed but no smr_kfree() (kfrees=$(field kfrees "$final"))"
+	fi
 	hotplug_ms=$(grep -o 'SMR-HARNESS: torture begin.*' "$console" |
 		grep -o 'hotplug_ms=[0-9]*' | tail -n 1 | cut -d= -f2 || true)
 	if [ "${hotplug_ms:-0}" -gt 0 ] && [ "$(field hotplug "$final")" -le 0 ]
