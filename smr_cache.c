@@ -17,9 +17,14 @@
  *
  * The contract:
  *
- * - No object is reused or returned to the slab before the goal of its
- *   batch is reached.  Nothing in smr_cache_alloc(), smr_cache_free() or
- *   the shrinker waits for readers; only smr_cache_shrink(c, true) and
+ * - An object freed with smr_cache_free() is never handed out again by
+ *   smr_cache_alloc(), nor returned to the slab, while a reader that
+ *   could have seen it before it was freed can still be inside its
+ *   section.  So, unlike with SLAB_TYPESAFE_BY_RCU, readers need not
+ *   revalidate an object's identity against reuse.  The cache keeps this
+ *   by the goal of the batch: no object is reused or returned to the slab
+ *   before it is reached.  Nothing in smr_cache_alloc(), smr_cache_free()
+ *   or the shrinker waits for readers; only smr_cache_shrink(c, true) and
  *   smr_cache_destroy() do, and what they cannot wait for (the caller's
  *   own sleepable section holds it) is kept, or by destroy leaked.
  * - smr_cache_free() does not wait for memory either.  A new free batch
@@ -579,13 +584,15 @@ static void smr_cache_free_slow(struct smr_cache *c, void *obj)
  * @obj: the object, already unpublished, or NULL
  *
  * The object is reused, or returned to the slab, only after every reader
- * that could see it has left.  Never waits and never sleeps, also inside
- * a section of the cache's domain.  It needs a batch once per
- * SMR_CACHE_BATCH frees and takes it from memory set aside beforehand;
- * should there be none and no memory at all, the object is leaked with a
- * warning rather than freed early.  On PREEMPT_RT, where the allocator
- * cannot be called with preemption disabled, a call with preemption
- * disabled (hardirq context included) only uses what was set aside.
+ * that could see it has left, so readers need not check that an object
+ * they found is still the one they looked up.  Never waits and never
+ * sleeps, also inside a section of the cache's domain.  It needs a batch
+ * once per SMR_CACHE_BATCH frees and takes it from memory set aside
+ * beforehand; should there be none and no memory at all, the object is
+ * leaked with a warning rather than freed early.  On PREEMPT_RT, where the
+ * allocator cannot be called with preemption disabled, a call with
+ * preemption disabled (hardirq context included) only uses what was set
+ * aside.
  *
  * Context: any context except NMI, including hardirq and inside a section.
  */
