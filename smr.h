@@ -385,19 +385,43 @@ void smr_leave_sleepable(struct smr *smr, struct smr_tracker *tracker)
 /* Out-of-line halves of the reader for the rare and the misuse cases. */
 void __smr_enter_slow(struct smr *smr, struct smr_pcpu *pcpu, unsigned int ctx);
 bool __smr_leave_slow(struct smr *smr, struct smr_pcpu *pcpu, unsigned int ctx);
+void __smr_warn_misuse(struct smr *smr, const char *what);
 
-/* Lockdep: held-lock tracking only (check == 0), as rcu_read_lock() does. */
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+/* Held in every section of every domain: for checks that know no domain. */
+extern struct lockdep_map smr_any_section_map;
+#endif
+
+/*
+ * Lockdep: held-lock tracking only (check == 0), as rcu_read_lock() does;
+ * the domain's map, and the one of all sections.
+ */
 static __always_inline void smr_lock_acquire(struct smr *smr)
 {
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	lock_acquire(&smr->dep_map, 0, 0, 2, 0, NULL, _THIS_IP_);
+	lock_acquire(&smr_any_section_map, 0, 0, 2, 0, NULL, _THIS_IP_);
 #endif
 }
 
 static __always_inline void smr_lock_release(struct smr *smr)
 {
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
+	lock_release(&smr_any_section_map, _THIS_IP_);
 	lock_release(&smr->dep_map, _THIS_IP_);
+#endif
+}
+
+/*
+ * Lockdep's view: inside a section of some domain.  True without
+ * CONFIG_DEBUG_LOCK_ALLOC, where nothing can tell.
+ */
+static __always_inline bool smr_any_section(void)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	return lock_is_held(&smr_any_section_map);
+#else
+	return true;
 #endif
 }
 
@@ -599,6 +623,25 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
 #define SMR_LOCKDEP_WARN(c, msg)	do { } while (0 && (c) && (msg)[0])
 #endif
 
+/*
+ * Under CONFIG_PROVE_LOCKING: unless @c, report a misuse of @smr (named,
+ * counted in its misuse statistic, see __smr_warn_misuse()).
+ */
+#define SMR_LOCKDEP_MISUSE(smr, c, what) do {				\
+	if (IS_ENABLED(CONFIG_PROVE_LOCKING) && !(c))			\
+		__smr_warn_misuse(smr, what);				\
+} while (0)
+
+/*
+ * Sparse: @p must be a __smr pointer.  A plain one makes the comparison
+ * one between address spaces, a sparse error, as rcu_dereference() gives.
+ */
+#ifdef __CHECKER__
+#define smr_check_sparse(p)	((void)(((typeof(*(p)) __smr *)(p)) == (p)))
+#else
+#define smr_check_sparse(p)	((void)0)
+#endif
+
 /**
  * smr_unsafe_load() - read an SMR pointer's value without protection
  * @p: the __smr pointer
@@ -606,7 +649,7 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
  * Return: the pointer as an integer, since dereferencing it is unsafe:
  * good for comparisons and hashing only.
  */
-#define smr_unsafe_load(p)	((unsigned long)READ_ONCE(p))
+#define smr_unsafe_load(p)	({ smr_check_sparse(p); (unsigned long)READ_ONCE(p); })
 
 /**
  * smr_entered_load() - load an SMR pointer inside a read section
@@ -616,6 +659,8 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
  */
 #define smr_entered_load(p) ({						\
 	typeof(p) ___p = READ_ONCE(p);					\
+									\
+	smr_check_sparse(p);						\
 	(typeof(*___p) __force __kernel *)___p;				\
 })
 
@@ -624,13 +669,34 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
  * @p: the __smr pointer
  * @smr: the domain whose section (sleepable or not) must be entered
  *
- * Under CONFIG_PROVE_LOCKING warns when the caller is in no section of
- * @smr: neither smr_enter() nor smr_enter_sleepable().
+ * Under CONFIG_PROVE_LOCKING reports a misuse of @smr when the caller is
+ * in no section of it: neither smr_enter() nor smr_enter_sleepable().
  *
  * Return: the pointer, valid until the section ends.
  */
 #define smr_entered_load_assert(p, smr) ({				\
-	SMR_LOCKDEP_WARN(smr_in_section(smr), "load outside a section");\
+	SMR_LOCKDEP_MISUSE(smr, smr_in_section(smr),			\
+			   "smr_entered_load_assert() outside a section");	\
+	smr_entered_load(p);						\
+})
+
+/**
+ * smr_entered_load_check() - load an SMR pointer in a section, or under
+ *	the writer's lock
+ * @p: the __smr pointer
+ * @smr: the domain whose section (sleepable or not) makes the load valid
+ * @cond: the other condition that does, e.g. lockdep_is_held(&lock)
+ *
+ * The twin of rcu_dereference_check(): for code that readers and writers
+ * share.  Under CONFIG_PROVE_LOCKING reports a misuse of @smr when the
+ * caller is in no section of it and @cond is false.
+ *
+ * Return: the pointer, valid until the section ends or the lock is
+ * dropped.
+ */
+#define smr_entered_load_check(p, smr, cond) ({				\
+	SMR_LOCKDEP_MISUSE(smr, smr_in_section(smr) || (cond),		\
+			   "smr_entered_load_check() outside a section, condition false"); \
 	smr_entered_load(p);						\
 })
 
@@ -643,6 +709,8 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
 #define smr_entered_load_acquire(p) ({					\
 	/* Pairs with the release of smr_serialized_store(). */	\
 	typeof(p) ___p = smp_load_acquire(&(p));			\
+									\
+	smr_check_sparse(p);						\
 	(typeof(*___p) __force __kernel *)___p;				\
 })
 
@@ -676,6 +744,7 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
  */
 #define smr_serialized_store_assert(p, v, held) do {			\
 	SMR_LOCKDEP_WARN(held, "serialized store without the lock");	\
+	smr_check_sparse(p);						\
 	/* Pairs with the address dependency of smr_entered_load(). */	\
 	smp_store_release(&(p), (typeof(p) __force)(v));		\
 } while (0)
@@ -718,6 +787,7 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
 	typeof(p) ___o;							\
 									\
 	SMR_LOCKDEP_WARN(held, "serialized swap without the lock");	\
+	smr_check_sparse(p);						\
 	/* Pairs with the address dependency of smr_entered_load(). */	\
 	___o = xchg_release(&(p), (typeof(p) __force)(v));		\
 	(typeof(*___o) __force __kernel *)___o;				\
@@ -743,7 +813,7 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
  * smr_clear_store() - set a pointer to NULL (always allowed)
  * @p: the __smr pointer
  */
-#define smr_clear_store(p)	WRITE_ONCE(p, NULL)
+#define smr_clear_store(p)	do { smr_check_sparse(p); WRITE_ONCE(p, NULL); } while (0)
 
 /**
  * smr_unserialized_load() - load a pointer no one else can change
@@ -760,6 +830,9 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
  * @p: the __smr pointer
  * @v: the value
  */
-#define smr_unserialized_store(p, v)	WRITE_ONCE(p, (typeof(p) __force)(v))
+#define smr_unserialized_store(p, v) do {				\
+	smr_check_sparse(p);						\
+	WRITE_ONCE(p, (typeof(p) __force)(v));				\
+} while (0)
 
 #endif /* _SMR_H */

@@ -1127,6 +1127,18 @@ static void smr_domain_free_work(struct work_struct *work)
 	smr_domain_release(container_of(work, struct smr, free_work));
 }
 
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+static struct lock_class_key smr_any_section_key;
+/*
+ * Every section of every domain holds it (smr_lock_acquire()), so that a
+ * check that knows no domain, such as smrq_entered_foreach()'s, can ask
+ * lockdep whether the caller is in some section.
+ */
+struct lockdep_map smr_any_section_map =
+	STATIC_LOCKDEP_MAP_INIT("smr_any_section", &smr_any_section_key);
+EXPORT_SYMBOL_GPL(smr_any_section_map);
+#endif
+
 /**
  * smr_domain_create() - create an SMR domain
  * @flags: SMR_NONE, SMR_LAZY, SMR_DEFERRED or SMR_DEFERRED_LIMIT(n), any of

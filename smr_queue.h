@@ -230,6 +230,20 @@ struct smrq_tailq_head {
 
 /* ---- Readers: inside smr_enter(), forward only -------------------------- */
 
+/*
+ * Under CONFIG_PROVE_LOCKING: a reader's walk starts inside a section of
+ * some domain (lockdep's smr_any_section()), or where @cond holds, as
+ * list_for_each_entry_rcu(..., cond) checks.  Called as
+ * __smrq_check_entered(dummy, ##cond, 0): @cond is 0 when not given.
+ */
+#ifdef CONFIG_PROVE_LOCKING
+#define __smrq_check_entered(dummy, cond, extra...)			\
+	WARN_ONCE(!(cond) && !smr_any_section(),			\
+		  "smr: queue read outside any smr section")
+#else
+#define __smrq_check_entered(dummy, cond, extra...)	((void)0)
+#endif
+
 /**
  * smrq_empty() - is the queue empty?
  * @head: pointer to any SMR queue head
@@ -244,13 +258,17 @@ struct smrq_tailq_head {
  * @head: pointer to any SMR queue head
  * @type: the element's type
  * @field: the name of the link in @type
+ * @cond: optional: another condition under which the read is valid,
+ *	e.g. lockdep_is_held(&writer_lock)
  *
- * Context: between smr_enter() and smr_leave(); the element stays valid
- * until smr_leave().
+ * Context: between smr_enter() and smr_leave(), or where @cond holds;
+ * checked under CONFIG_PROVE_LOCKING.  The element stays valid until
+ * smr_leave().
  * Return: the first element, or NULL when the queue is empty.
  */
-#define smrq_entered_first(head, type, field)				\
-	smrq_entry(smr_entered_load((head)->first), type, field)
+#define smrq_entered_first(head, type, field, cond...)			\
+	((void)__smrq_check_entered(dummy, ##cond, 0),			\
+	 smrq_entry(smr_entered_load((head)->first), type, field))
 
 /**
  * smrq_entered_next() - the next element, in a read section
@@ -271,15 +289,21 @@ struct smrq_tailq_head {
  * @it: the element pointer to use as the cursor (an identifier)
  * @head: pointer to any SMR queue head
  * @field: the name of the link in *@it
+ * @cond: optional: another condition under which the walk is valid,
+ *	e.g. lockdep_is_held(&writer_lock)
  *
  * Sees every element that is on the queue for the whole walk, once and in
  * order; elements inserted or removed meanwhile may or may not be seen.
  * @it may be removed by a writer while the body runs; the walk continues.
  *
- * Context: between smr_enter() and smr_leave().
+ * Context: between smr_enter() and smr_leave(), or where @cond holds;
+ * checked under CONFIG_PROVE_LOCKING when the walk starts (lockdep knows
+ * whether the caller is in a section of some domain, not which).
  */
-#define smrq_entered_foreach(it, head, field)				\
-	for (__auto_type __smrq_l_##it = smr_entered_load((head)->first); \
+#define smrq_entered_foreach(it, head, field, cond...)			\
+	for (__auto_type __smrq_l_##it =				\
+		((void)__smrq_check_entered(dummy, ##cond, 0),		\
+		 smr_entered_load((head)->first));			\
 	     ((it) = __smrq_entry_of(__smrq_l_##it, typeof(it), field)); \
 	     __smrq_l_##it = smr_entered_load(__smrq_l_##it->next))
 
