@@ -247,7 +247,9 @@ static inline void smr_node_debug_unqueue(struct smr_node *node)
 void smr_call_set_limits(struct smr *smr, unsigned long objs,
 			 unsigned long bytes)
 {
-	if (WARN_ON_ONCE(!smr || !objs || !bytes))
+	if (smr_null(smr) ||
+	    smr_misuse_once(!objs || !bytes, smr,
+			    "%s() with a zero limit; ignored", __func__))
 		return;
 	WRITE_ONCE(smr->call_limit_objs, min_t(unsigned long, objs, LONG_MAX));
 	WRITE_ONCE(smr->call_limit_bytes, min_t(unsigned long, bytes, LONG_MAX));
@@ -441,7 +443,10 @@ void smr_call(struct smr *smr, struct smr_node *node, size_t size,
 	unsigned long flags;
 	bool close, kick = false;
 
-	if (WARN_ON_ONCE(!smr || !node || !cb))
+	if (smr_null(smr) ||
+	    smr_misuse_once(!node || !cb, smr,
+			    "%s() without a node or a callback; ignored",
+			    __func__))
 		return;
 	/* Before the node is touched: a queued node is not ours to change. */
 	if (smr_node_debug_queue(node)) {
@@ -715,13 +720,11 @@ void smr_barrier(struct smr *smr)
 	struct smr_barrier_node *nodes;
 	int cpu;
 
-	if (WARN_ON_ONCE(!smr))
+	if (smr_null(smr))
 		return;
-	if (WARN_ONCE(smr_entered(smr) || smr_sleepers_mine(smr),
-		      "smr: %s: barrier inside a section\n", smr->name)) {
-		smr_stat_inc(smr, SMR_STAT_MISUSE);
+	if (smr_misuse_once(smr_entered(smr) || smr_sleepers_mine(smr), smr,
+			    "barrier inside a section"))
 		return;
-	}
 	might_sleep();
 	/* No high-order allocation for many CPUs: kvcalloc falls back to vmalloc. */
 	nodes = kvcalloc(nr_cpu_ids, sizeof(*nodes), GFP_KERNEL | __GFP_NOFAIL);

@@ -63,12 +63,13 @@ void smr_enter_sleepable(struct smr *smr, struct smr_tracker *tracker)
 	unsigned long flags;
 
 	__acquire(smr);
-	if (WARN_ON_ONCE(!smr || !tracker))
+	if (smr_null(smr) ||
+	    smr_misuse_once(!tracker, smr,
+			    "%s() without a tracker; not entered",
+			    __func__))
 		return;
-	if (WARN_ONCE(!(smr->flags & SMR_SLEEPABLE),
-		      "smr: %s: sleepable section on a domain without SMR_SLEEPABLE\n",
-		      smr->name))
-		smr_stat_inc(smr, SMR_STAT_MISUSE);
+	smr_misuse_once(!(smr->flags & SMR_SLEEPABLE), smr,
+			"sleepable section on a domain without SMR_SLEEPABLE");
 	tracker->task = current;
 	tracker->since = jiffies;
 	tracker->stall_warned = false;
@@ -153,7 +154,9 @@ void smr_leave_sleepable(struct smr *smr, struct smr_tracker *tracker)
 	unsigned long flags;
 
 	__release(smr);
-	if (WARN_ON_ONCE(!smr || !tracker))
+	if (smr_null(smr) ||
+	    smr_misuse_once(!tracker, smr,
+			    "%s() without a tracker; ignored", __func__))
 		return;
 	smr_lock_release(smr);
 	pcpu = per_cpu_ptr(smr->pcpu, tracker->cpu);
