@@ -337,6 +337,7 @@ void smr_leave_sleepable(struct smr *smr, struct smr_tracker *tracker)
 /* Out-of-line halves of the reader for the rare and the misuse cases. */
 void __smr_enter_slow(struct smr *smr, struct smr_pcpu *pcpu, unsigned int ctx);
 bool __smr_leave_slow(struct smr *smr, struct smr_pcpu *pcpu, unsigned int ctx);
+void __smr_warn_misuse(struct smr *smr, const char *what);
 
 /* Lockdep: held-lock tracking only (check == 0), as rcu_read_lock() does. */
 static __always_inline void smr_lock_acquire(struct smr *smr)

@@ -18,6 +18,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/rculist.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -203,6 +204,39 @@ void smr_misuse(struct smr *smr)
 {
 	smr_stat_inc(smr, SMR_STAT_MISUSE);
 }
+
+/*
+ * One ratelimit for every domain: per-domain state would change the
+ * layout of struct smr, which is the consumers' ABI.  Five warnings a
+ * minute keep a loop that misuses a domain from flooding the log; the
+ * price is that one domain's flood can hide another's warnings for that
+ * minute -- its misuse counter still counts every one of them.
+ */
+static DEFINE_RATELIMIT_STATE(smr_misuse_ratelimit, 60 * HZ, 5);
+
+/**
+ * __smr_warn_misuse() - report and count a misuse of a domain
+ * @smr: the domain
+ * @what: what was done wrong, for the message
+ *
+ * For checks shared by many call sites (smr.h's accessor macros), where a
+ * WARN_ONCE() would be once for all of them: every call counts in the
+ * domain's misuse statistic, and warns "smr: <domain>: misuse: <what>"
+ * with a backtrace, but at most five times a minute over all domains (a
+ * global ratelimit, see above).  A NULL @smr warns once, without a name
+ * or a count.
+ *
+ * Context: any context, NMI included.
+ */
+void __smr_warn_misuse(struct smr *smr, const char *what)
+{
+	if (smr_null(smr))
+		return;
+	smr_misuse(smr);
+	if (__ratelimit(&smr_misuse_ratelimit))
+		WARN(1, "smr: %s: misuse: %s\n", smr->name, what);
+}
+EXPORT_SYMBOL_GPL(__smr_warn_misuse);
 
 /* ---- Reader slow paths ------------------------------------------------ */
 
