@@ -37,6 +37,7 @@
 #include <linux/jiffies.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sched/debug.h>
 
 #include "smr_internal.h"
 #include "smr_trace.h"
@@ -300,6 +301,12 @@ void smr_sleepers_tick(struct smr *smr)
 		pr_warn("%s: stall: sleepable reader %s/%d (entered on CPU %d) has held sequence %#lx for %u ms; wr_seq %#lx\n",
 			smr->name, t->task->comm, task_pid_nr(t->task), t->cpu,
 			t->seq, jiffies_to_msecs(jiffies - t->since), wr);
+		/*
+		 * The tracker records no entry point (smr.h's layout is the
+		 * consumers' ABI); the task's backtrace shows where it waits.
+		 * It is alive: its tracker, on its stack, is still listed.
+		 */
+		sched_show_task(t->task);
 	}
 	raw_spin_unlock_irqrestore(&pcpu->sleepers_lock, flags);
 }
