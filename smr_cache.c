@@ -702,12 +702,9 @@ static unsigned long smr_cache_shrink_wait(struct smr_cache *c)
 	unsigned long n = READ_ONCE(c->ntagged), freed = 0;
 	struct smr_cache_batch *b;
 
-	if (WARN_ONCE(smr_entered(c->smr),
-		      "smr: %s: smr_cache_shrink(wait) inside a section; not waiting\n",
-		      c->smr->name)) {
-		smr_stat_inc(c->smr, SMR_STAT_MISUSE);
+	if (smr_misuse_once(smr_entered(c->smr), c->smr,
+			    "smr_cache_shrink(wait) inside a section; not waiting"))
 		return 0;
-	}
 	might_sleep();
 	while (n-- && (b = smr_cache_dequeue(c, true, 0))) {
 		if (!smr_synchronize_goal(c->smr, b->goal)) {
@@ -812,7 +809,9 @@ struct smr_cache *smr_cache_create(const char *name, unsigned int size,
 {
 	struct smr_cache *c;
 
-	if (WARN_ON_ONCE(!smr || !name || !size))
+	if (smr_null(smr) ||
+	    smr_misuse_once(!name || !size, smr,
+			    "%s() without a name or a size", __func__))
 		return NULL;
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
@@ -872,12 +871,9 @@ void smr_cache_destroy(struct smr_cache *c)
 		pc->free = NULL;
 		pc->reuse = NULL;
 	}
-	if (WARN_ONCE(smr_entered(c->smr),
-		      "smr: %s: cache destroyed inside a section; leaked\n",
-		      c->smr->name)) {
-		smr_stat_inc(c->smr, SMR_STAT_MISUSE);
+	if (smr_misuse_once(smr_entered(c->smr), c->smr,
+			    "cache destroyed inside a section; leaked"))
 		return;
-	}
 	/* The newest goal: reached, every tagged batch's goal is. */
 	if (!smr_synchronize_goal(c->smr, smr_advance(c->smr)))
 		return;	/* our own sleepable section holds it: leak (warned) */

@@ -248,7 +248,9 @@ static inline void smr_node_debug_unqueue(struct smr_node *node)
 void smr_call_set_limits(struct smr *smr, unsigned long objs,
 			 unsigned long bytes)
 {
-	if (WARN_ON_ONCE(!smr || !objs || !bytes))
+	if (smr_null(smr) ||
+	    smr_misuse_once(!objs || !bytes, smr,
+			    "%s() with a zero limit; ignored", __func__))
 		return;
 	WRITE_ONCE(smr->call_limit_objs, min_t(unsigned long, objs, LONG_MAX));
 	WRITE_ONCE(smr->call_limit_bytes, min_t(unsigned long, bytes, LONG_MAX));
@@ -507,8 +509,10 @@ void smr_call(struct smr *smr, struct smr_node *node, size_t size,
 	      void (*cb)(struct smr_node *node))
 {
 	/* A "callback" in the first page would be taken for smr_kfree()'s. */
-	if (WARN_ON_ONCE(!smr || !node ||
-			 (unsigned long)cb < SMR_KFREE_OFFSET_MAX))
+	if (smr_null(smr) ||
+	    smr_misuse_once(!node || (unsigned long)cb < SMR_KFREE_OFFSET_MAX,
+			    smr, "%s() without a node or a callback; ignored",
+			    __func__))
 		return;
 	smr_call_queue(smr, node, size, cb);
 }
@@ -531,7 +535,10 @@ void __smr_kfree(struct smr *smr, struct smr_node *node, size_t offset,
 {
 	void *obj = (void *)node - offset;
 
-	if (WARN_ON_ONCE(!smr || offset >= SMR_KFREE_OFFSET_MAX))
+	if (smr_null(smr) ||
+	    smr_misuse_once(offset >= SMR_KFREE_OFFSET_MAX, smr,
+			    "smr_kfree() of a node %zu bytes into its object; kept",
+			    offset))
 		return;
 	smr_call_queue(smr, node, is_vmalloc_addr(obj) ? size : ksize(obj),
 		       (void (*)(struct smr_node *))offset);
@@ -775,13 +782,11 @@ void smr_barrier(struct smr *smr)
 	struct smr_barrier_node *nodes;
 	int cpu;
 
-	if (WARN_ON_ONCE(!smr))
+	if (smr_null(smr))
 		return;
-	if (WARN_ONCE(smr_entered(smr) || smr_sleepers_mine(smr),
-		      "smr: %s: barrier inside a section\n", smr->name)) {
-		smr_stat_inc(smr, SMR_STAT_MISUSE);
+	if (smr_misuse_once(smr_entered(smr) || smr_sleepers_mine(smr), smr,
+			    "barrier inside a section"))
 		return;
-	}
 	might_sleep();
 	/* No high-order allocation for many CPUs: kvcalloc falls back to vmalloc. */
 	nodes = kvcalloc(nr_cpu_ids, sizeof(*nodes), GFP_KERNEL | __GFP_NOFAIL);

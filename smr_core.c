@@ -18,6 +18,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/rculist.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -193,10 +194,49 @@ static inline bool smr_seq_valid(unsigned long seq)
 	return (seq & 3) == (SMR_SEQ_INIT & 3);
 }
 
-static void smr_misuse(struct smr *smr)
+/**
+ * smr_misuse() - count one misuse of @smr in its misuse statistic
+ * @smr: the domain
+ *
+ * Context: any context, NMI included (see smr_stat_inc()).
+ */
+void smr_misuse(struct smr *smr)
 {
 	smr_stat_inc(smr, SMR_STAT_MISUSE);
 }
+
+/*
+ * One ratelimit for every domain: per-domain state would change the
+ * layout of struct smr, which is the consumers' ABI.  Five warnings a
+ * minute keep a loop that misuses a domain from flooding the log; the
+ * price is that one domain's flood can hide another's warnings for that
+ * minute -- its misuse counter still counts every one of them.
+ */
+static DEFINE_RATELIMIT_STATE(smr_misuse_ratelimit, 60 * HZ, 5);
+
+/**
+ * __smr_warn_misuse() - report and count a misuse of a domain
+ * @smr: the domain
+ * @what: what was done wrong, for the message
+ *
+ * For checks shared by many call sites (smr.h's accessor macros), where a
+ * WARN_ONCE() would be once for all of them: every call counts in the
+ * domain's misuse statistic, and warns "smr: <domain>: misuse: <what>"
+ * with a backtrace, but at most five times a minute over all domains (a
+ * global ratelimit, see above).  A NULL @smr warns once, without a name
+ * or a count.
+ *
+ * Context: any context, NMI included.
+ */
+void __smr_warn_misuse(struct smr *smr, const char *what)
+{
+	if (smr_null(smr))
+		return;
+	smr_misuse(smr);
+	if (__ratelimit(&smr_misuse_ratelimit))
+		WARN(1, "smr: %s: misuse: %s\n", smr->name, what);
+}
+EXPORT_SYMBOL_GPL(__smr_warn_misuse);
 
 /* ---- Reader slow paths ------------------------------------------------ */
 
@@ -462,7 +502,7 @@ static unsigned long smr_lazy_advance(struct smr *smr)
  */
 unsigned long smr_current(struct smr *smr)
 {
-	if (WARN_ON_ONCE(!smr))
+	if (smr_null(smr))
 		return SMR_SEQ_INIT;
 	return atomic_long_read(&smr->clock.wr_seq);
 }
@@ -484,7 +524,7 @@ unsigned long smr_deferred_advance(struct smr *smr)
 {
 	unsigned long goal;
 
-	if (WARN_ON_ONCE(!smr))
+	if (smr_null(smr))
 		return SMR_SEQ_INIT;
 	if (smr->flags & SMR_LAZY)
 		return smr_lazy_advance(smr);
@@ -538,7 +578,10 @@ static unsigned long smr_commit(struct smr *smr, unsigned long goal)
  */
 void smr_deferred_advance_commit(struct smr *smr, unsigned long goal)
 {
-	if (WARN_ON_ONCE(!smr || !smr_seq_valid(goal)))
+	if (smr_null(smr) ||
+	    smr_misuse_once(!smr_seq_valid(goal), smr,
+			    "%s() of %#lx, not a goal; ignored", __func__,
+			    goal))
 		return;
 	if (smr->flags & SMR_LAZY)
 		return;
@@ -575,7 +618,7 @@ unsigned long smr_advance(struct smr *smr)
 	struct smr_pcpu *pcpu;
 	bool defer;
 
-	if (WARN_ON_ONCE(!smr))
+	if (smr_null(smr))
 		return SMR_SEQ_INIT;
 	if (smr->flags & SMR_LAZY)
 		return smr_lazy_advance(smr);
@@ -732,10 +775,10 @@ static bool __smr_poll(struct smr *smr, unsigned long goal,
 	unsigned long rd, wr = 0;
 	bool met = true, scanned = false;
 
-	if (WARN_ON_ONCE(!smr_seq_valid(goal))) {
-		smr_misuse(smr);
+	if (smr_misuse_once(!smr_seq_valid(goal), smr,
+			    "poll for %#lx, not a goal; polled as the current clock",
+			    goal))
 		goal = atomic_long_read(&smr->clock.wr_seq);
-	}
 
 	preempt_disable();
 	smr_stat_inc(smr, SMR_STAT_POLL);
@@ -792,7 +835,7 @@ out:
  */
 bool smr_poll(struct smr *smr, unsigned long goal)
 {
-	if (WARN_ON_ONCE(!smr))
+	if (smr_null(smr))
 		return false;
 	return __smr_poll(smr, goal, SMR_POLL_NOW, NULL);
 }
@@ -882,7 +925,7 @@ bool smr_wait_goal(struct smr *smr, unsigned long goal)
  */
 void smr_wait(struct smr *smr, unsigned long goal)
 {
-	if (WARN_ON_ONCE(!smr))
+	if (smr_null(smr))
 		return;
 	if (WARN_ONCE(smr_entered(smr), "smr: %s: wait inside a section\n",
 		      smr->name))
@@ -964,7 +1007,7 @@ bool smr_poll_aged(struct smr *smr, unsigned long goal)
  */
 void smr_synchronize(struct smr *smr)
 {
-	if (WARN_ON_ONCE(!smr))
+	if (smr_null(smr))
 		return;
 	smr_stat_inc(smr, SMR_STAT_SYNCHRONIZE);
 	if (WARN_ONCE(smr_entered(smr),
@@ -1035,9 +1078,9 @@ void smr_clock_cpu_offline(struct smr *smr, int cpu)
 	unsigned int ctx;
 
 	for (ctx = 0; ctx < SMR_CTX_NR; ctx++) {
-		if (WARN_ONCE(READ_ONCE(pcpu->rd_seq[ctx]) != SMR_SEQ_INVALID,
-			      "smr: %s: CPU %d goes offline inside a section\n",
-			      smr->name, cpu))
+		if (smr_misuse_once(READ_ONCE(pcpu->rd_seq[ctx]) != SMR_SEQ_INVALID,
+				    smr, "CPU %d goes offline inside a section",
+				    cpu))
 			/* R2 on behalf of the lost reader; pairs with S3. */
 			smp_store_release(&pcpu->rd_seq[ctx], SMR_SEQ_INVALID);
 	}
@@ -1224,8 +1267,8 @@ void smr_domain_free(struct smr *smr)
 		return;
 	}
 	might_sleep();
-	WARN_ONCE(smr_readers_inside(smr),
-		  "smr: %s: domain freed with readers inside\n", smr->name);
+	smr_misuse_once(smr_readers_inside(smr), smr,
+			"domain freed with readers inside; freed once they leave");
 	smr_domain_release(smr);
 }
 EXPORT_SYMBOL_GPL(smr_domain_free);

@@ -9,8 +9,11 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpumask.h>
+#include <linux/dcache.h>
 #include <linux/debugfs.h>
+#include <linux/mutex.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
 
 #include "smr_internal.h"
 
@@ -125,23 +128,81 @@ static int clock_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(clock);
 
+/* Serializes the look-up and creation of directory names. */
+static DEFINE_MUTEX(smr_debugfs_lock);
+
+/* Duplicates tried before a domain goes without a directory. */
+#define SMR_DEBUGFS_DUP_MAX	1000
+
+/* Is @name taken under /sys/kernel/debug/smr?  Under smr_debugfs_lock. */
+static bool smr_debugfs_taken(const char *name)
+{
+	struct dentry *d = debugfs_lookup(name, smr_debugfs_root);
+
+	if (IS_ERR_OR_NULL(d))
+		return false;
+	dput(d);
+	return true;
+}
+
+/*
+ * Pick the directory name of @smr in @buf: its own name, or, when another
+ * domain has that already, the first free "<name>-2", "<name>-3", ...
+ * Return: false if none is free.
+ */
+static bool smr_debugfs_pick(struct smr *smr, char *buf, size_t len)
+{
+	unsigned int n;
+
+	strscpy(buf, smr->name, len);
+	for (n = 2; smr_debugfs_taken(buf); n++) {
+		if (n > SMR_DEBUGFS_DUP_MAX)
+			return false;
+		snprintf(buf, len, "%s-%u", smr->name, n);
+	}
+	return true;
+}
+
 /**
  * smr_debugfs_add() - create /sys/kernel/debug/smr/<name>/
  * @smr: the new domain
  *
- * A domain whose directory cannot be created (debugfs off, or a name
- * already taken) works all the same, without files.
+ * Domain names need not be unique.  A domain whose name another domain
+ * has already gets the directory "<name>-2" (or -3, ...: the first one
+ * free) and says so; smr->name, which messages and tracepoints print,
+ * stays as given.  The directory is found again by its dentry, so
+ * smr_debugfs_remove() removes this domain's whatever it is called.
+ * A domain whose directory cannot be created (debugfs off, no memory)
+ * works all the same, without files.
  */
 void smr_debugfs_add(struct smr *smr)
 {
+	char name[SMR_NAME_MAX + 12];
 	struct dentry *dir;
 
-	dir = debugfs_create_dir(smr->name, smr_debugfs_root);
+	/* No root: debugfs is off (and a look-up would not be safe). */
+	if (IS_ERR_OR_NULL(smr_debugfs_root)) {
+		pr_info("%s: no debugfs directory (%ld)\n", smr->name,
+			PTR_ERR(smr_debugfs_root));
+		return;
+	}
+	mutex_lock(&smr_debugfs_lock);
+	if (!smr_debugfs_pick(smr, name, sizeof(name))) {
+		mutex_unlock(&smr_debugfs_lock);
+		pr_warn("%s: no debugfs directory: %u domains have this name\n",
+			smr->name, SMR_DEBUGFS_DUP_MAX);
+		return;
+	}
+	dir = debugfs_create_dir(name, smr_debugfs_root);
+	mutex_unlock(&smr_debugfs_lock);
 	if (IS_ERR(dir)) {
 		pr_info("%s: no debugfs directory (%ld)\n", smr->name,
 			PTR_ERR(dir));
 		return;
 	}
+	if (strcmp(name, smr->name))
+		pr_info("%s: another domain has this name; debugfs directory %s\n",
+			smr->name, name);
 	smr->debugfs = dir;
 	debugfs_create_file("stats", 0444, dir, smr, &stats_fops);
 	debugfs_create_file("clock", 0444, dir, smr, &clock_fops);

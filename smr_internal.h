@@ -84,6 +84,31 @@ void smr_stall_report_remote(struct smr *smr, int cpu, unsigned int ctx,
 
 /* smr_core.c */
 void smr_stat_inc(struct smr *smr, enum smr_stat stat);
+void smr_misuse(struct smr *smr);
+
+/*
+ * smr_null() - WARN_ON_ONCE(!@smr) that names the function: a NULL domain
+ * has no name to print and no counter to count in, so the function is
+ * what the message can name.  The caller returns at once.
+ */
+#define smr_null(smr)	WARN_ONCE(!(smr), "smr: %s() on a NULL domain\n", __func__)
+
+/*
+ * smr_misuse_once() - warn once per call site that @dom was misused, and
+ * count every occurrence in the domain's misuse statistic.  Evaluates to
+ * @cond, like WARN_ONCE(), so that the caller can take the safe way out.
+ */
+#define smr_misuse_once(cond, dom, fmt, ...) ({				\
+	struct smr *__smr_m = (dom);					\
+	bool __smr_bad = !!(cond);					\
+									\
+	if (unlikely(__smr_bad)) {					\
+		WARN_ONCE(1, "smr: %s: " fmt "\n", __smr_m->name,	\
+			  ##__VA_ARGS__);				\
+		smr_misuse(__smr_m);					\
+	}								\
+	__smr_bad;							\
+})
 void smr_clock_tick(struct smr *smr);
 bool smr_clock_busy(struct smr *smr);
 void smr_clock_cpu_offline(struct smr *smr, int cpu);

@@ -10,6 +10,8 @@
 
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/dcache.h>
+#include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/jiffies.h>
@@ -327,11 +329,65 @@ static void smr_clock_create_flavours_and_name(struct kunit *test)
 	smr_domain_free(smr);
 }
 
+/* The debugfs directory called @name under @root, if there is one. */
+static bool debugfs_has(struct dentry *root, const char *name,
+			struct dentry *want)
+{
+	struct dentry *d = debugfs_lookup(name, root);
+	bool found = !IS_ERR_OR_NULL(d) && (!want || d == want);
+
+	if (!IS_ERR_OR_NULL(d))
+		dput(d);
+	return found;
+}
+
+/*
+ * Two domains of the same name get distinct debugfs directories, the
+ * second "<name>-2", and keep the name they were given; freeing either
+ * removes its own directory, and a freed "-2" is handed out again.
+ */
+static void smr_clock_duplicate_names_debugfs(struct kunit *test)
+{
+	struct smr *a, *b, *c;
+	struct dentry *root;
+
+	a = smr_domain_create(SMR_NONE, "kunit-dup");
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	if (IS_ERR_OR_NULL(a->debugfs)) {
+		smr_domain_free(a);
+		kunit_skip(test, "no debugfs");
+	}
+	root = dget(a->debugfs->d_parent);
+	b = smr_domain_create(SMR_NONE, "kunit-dup");
+	KUNIT_EXPECT_NOT_NULL(test, b);
+	if (b) {
+		KUNIT_EXPECT_STREQ(test, b->name, "kunit-dup");
+		KUNIT_EXPECT_PTR_NE(test, b->debugfs, a->debugfs);
+		KUNIT_EXPECT_TRUE(test, debugfs_has(root, "kunit-dup", a->debugfs));
+		KUNIT_EXPECT_TRUE(test, debugfs_has(root, "kunit-dup-2", b->debugfs));
+		smr_domain_free(b);
+	}
+	KUNIT_EXPECT_FALSE(test, debugfs_has(root, "kunit-dup-2", NULL));
+	KUNIT_EXPECT_TRUE(test, debugfs_has(root, "kunit-dup", a->debugfs));
+	c = smr_domain_create(SMR_NONE, "kunit-dup");
+	KUNIT_EXPECT_NOT_NULL(test, c);
+	if (c) {
+		KUNIT_EXPECT_TRUE(test, debugfs_has(root, "kunit-dup-2", c->debugfs));
+		KUNIT_EXPECT_FALSE(test, debugfs_has(root, "kunit-dup-3", NULL));
+	}
+	smr_domain_free(a);
+	KUNIT_EXPECT_FALSE(test, debugfs_has(root, "kunit-dup", NULL));
+	smr_domain_free(c);
+	KUNIT_EXPECT_FALSE(test, debugfs_has(root, "kunit-dup-2", NULL));
+	dput(root);
+}
+
 static struct kunit_case smr_clock_cases[] = {
 	KUNIT_CASE(smr_clock_advance_moves_forward),
 	KUNIT_CASE(smr_clock_rd_never_passes_wr),
 	KUNIT_CASE(smr_clock_wrap_guard),
 	KUNIT_CASE(smr_clock_create_flavours_and_name),
+	KUNIT_CASE(smr_clock_duplicate_names_debugfs),
 	{}
 };
 
@@ -1442,6 +1498,22 @@ static void smr_misuse_wait_softirq_over_section(struct kunit *test)
 	expect_misuse(test, smr, misuse);
 }
 
+/*
+ * __smr_warn_misuse() counts every call, also those its ratelimit keeps
+ * quiet (more than five in a row), and leaves the domain usable.
+ */
+static void smr_misuse_warn_misuse_counts(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
+	int i;
+
+	for (i = 0; i < 8; i++)
+		__smr_warn_misuse(smr, "kunit: warn-misuse counts");
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), misuse + 8);
+	expect_misuse(test, smr, misuse);
+}
+
 static struct kunit_case smr_misuse_cases[] = {
 	KUNIT_CASE(smr_misuse_double_enter),
 	KUNIT_CASE(smr_misuse_leave_without_enter),
@@ -1453,6 +1525,7 @@ static struct kunit_case smr_misuse_cases[] = {
 	KUNIT_CASE(smr_misuse_bad_create),
 	KUNIT_CASE(smr_misuse_wait_lazy_atomic),
 	KUNIT_CASE(smr_misuse_wait_softirq_over_section),
+	KUNIT_CASE(smr_misuse_warn_misuse_counts),
 	{}
 };
 

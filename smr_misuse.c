@@ -5,11 +5,13 @@
  * Loading the module commits each misuse that the KUnit smr_misuse suite
  * cannot (a NULL domain for every exported function, calling a sleeping
  * function inside a section, freeing a domain while another CPU reads in
- * it), each between "smr_misuse: begin <case>" and "smr_misuse: end
- * <case>" lines, so that the harness can check that the expected warning
- * or debug report appeared in between and that nothing crashed.  After
- * each case the domain must still work; the module checks that itself and
- * ends with "smr_misuse: done, <n> problems".
+ * it, a reader that stalls, seen by its own CPU's tick and, with
+ * interrupts off, by a poller), and __smr_warn_misuse(), each between
+ * "smr_misuse: begin <case>" and "smr_misuse: end <case>" lines, so that
+ * the harness can check that the expected warning or debug report
+ * appeared in between and that nothing crashed.  After each case the
+ * domain must still work; the module checks that itself and ends with
+ * "smr_misuse: done, <n> problems".
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -18,7 +20,9 @@
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/jiffies.h>
 #include <linux/mutex.h>
+#include <linux/sched/task.h>
 
 #include "smr.h"
 
@@ -106,6 +110,72 @@ static void misuse_free_with_reader(void)
 	smr_domain_free(r.smr);
 }
 
+/* Past stall_ms=3000, the default the harness loads smr.ko with. */
+#define MISUSE_STALL_MS		4000
+
+struct misuse_staller {
+	struct smr *smr;
+	struct completion inside;
+	bool irqs_off;
+};
+
+/*
+ * A reader that holds its section for longer than stall_ms.  With
+ * interrupts on its own CPU's tick reports it; with them off only a
+ * poller can, and the report's IPI runs once they are back on, while the
+ * reader is still inside, so that it shows where it entered.
+ */
+static int misuse_staller_fn(void *arg)
+{
+	struct misuse_staller *r = arg;
+	unsigned long flags = 0;
+
+	smr_enter(r->smr);
+	complete(&r->inside);
+	if (r->irqs_off)
+		local_irq_save(flags);
+	mdelay(MISUSE_STALL_MS);
+	if (r->irqs_off) {
+		local_irq_restore(flags);
+		mdelay(500);
+	}
+	smr_leave(r->smr);
+	return 0;
+}
+
+static void misuse_stall(struct smr *smr, bool irqs_off)
+{
+	struct misuse_staller r = { .smr = smr, .irqs_off = irqs_off };
+	unsigned long goal, end;
+	struct task_struct *t;
+
+	init_completion(&r.inside);
+	t = kthread_create(misuse_staller_fn, &r, "smr-misuse-stall");
+	if (IS_ERR(t)) {
+		misuse_problems++;
+		return;
+	}
+	get_task_struct(t);
+	kthread_bind(t, cpumask_any_but(cpu_online_mask, raw_smp_processor_id()));
+	wake_up_process(t);
+	wait_for_completion(&r.inside);
+	/* The reader holds the goal back: from now on it is timed. */
+	goal = smr_advance(smr);
+	/*
+	 * A poll is a remote report too: keep out of the way of the tick's
+	 * report until the reader has left.  With interrupts off there is
+	 * no tick report: poll all along.
+	 */
+	if (!irqs_off)
+		msleep(MISUSE_STALL_MS + 500);
+	end = jiffies + msecs_to_jiffies(MISUSE_STALL_MS + 2000);
+	while (!smr_poll(smr, goal) && time_before(jiffies, end))
+		msleep(20);
+	kthread_stop(t);
+	put_task_struct(t);
+	misuse_check_usable(smr, irqs_off ? "stall-remote" : "stall-tick");
+}
+
 static int __init misuse_init(void)
 {
 	struct smr *smr = smr_domain_create(SMR_NONE, "misuse");
@@ -129,6 +199,22 @@ static int __init misuse_init(void)
 	} else {
 		pr_info("skip free-with-reader: needs two CPUs\n");
 	}
+
+	if (num_online_cpus() > 1) {
+		pr_info("begin stall-tick\n");
+		misuse_stall(smr, false);
+		pr_info("end stall-tick\n");
+		pr_info("begin stall-remote\n");
+		misuse_stall(smr, true);
+		pr_info("end stall-remote\n");
+	} else {
+		pr_info("skip stall-tick, stall-remote: need two CPUs\n");
+	}
+
+	pr_info("begin warn-misuse\n");
+	__smr_warn_misuse(smr, "the misuse catalogue calls __smr_warn_misuse()");
+	misuse_check_usable(smr, "warn-misuse");
+	pr_info("end warn-misuse\n");
 
 	smr_domain_free(smr);
 	pr_info("done, %u problems\n", misuse_problems);

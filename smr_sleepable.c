@@ -37,6 +37,7 @@
 #include <linux/jiffies.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sched/debug.h>
 
 #include "smr_internal.h"
 #include "smr_trace.h"
@@ -63,12 +64,13 @@ void smr_enter_sleepable(struct smr *smr, struct smr_tracker *tracker)
 	unsigned long flags;
 
 	__acquire(smr);
-	if (WARN_ON_ONCE(!smr || !tracker))
+	if (smr_null(smr) ||
+	    smr_misuse_once(!tracker, smr,
+			    "%s() without a tracker; not entered",
+			    __func__))
 		return;
-	if (WARN_ONCE(!(smr->flags & SMR_SLEEPABLE),
-		      "smr: %s: sleepable section on a domain without SMR_SLEEPABLE\n",
-		      smr->name))
-		smr_stat_inc(smr, SMR_STAT_MISUSE);
+	smr_misuse_once(!(smr->flags & SMR_SLEEPABLE), smr,
+			"sleepable section on a domain without SMR_SLEEPABLE");
 	tracker->task = current;
 	tracker->since = jiffies;
 	tracker->stall_warned = false;
@@ -153,7 +155,9 @@ void smr_leave_sleepable(struct smr *smr, struct smr_tracker *tracker)
 	unsigned long flags;
 
 	__release(smr);
-	if (WARN_ON_ONCE(!smr || !tracker))
+	if (smr_null(smr) ||
+	    smr_misuse_once(!tracker, smr,
+			    "%s() without a tracker; ignored", __func__))
 		return;
 	smr_lock_release(smr);
 	pcpu = per_cpu_ptr(smr->pcpu, tracker->cpu);
@@ -297,6 +301,12 @@ void smr_sleepers_tick(struct smr *smr)
 		pr_warn("%s: stall: sleepable reader %s/%d (entered on CPU %d) has held sequence %#lx for %u ms; wr_seq %#lx\n",
 			smr->name, t->task->comm, task_pid_nr(t->task), t->cpu,
 			t->seq, jiffies_to_msecs(jiffies - t->since), wr);
+		/*
+		 * The tracker records no entry point (smr.h's layout is the
+		 * consumers' ABI); the task's backtrace shows where it waits.
+		 * It is alive: its tracker, on its stack, is still listed.
+		 */
+		sched_show_task(t->task);
 	}
 	raw_spin_unlock_irqrestore(&pcpu->sleepers_lock, flags);
 }

@@ -27,6 +27,7 @@
 
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/debug_locks.h>
 #include <linux/export.h>
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
@@ -128,6 +129,40 @@ void smr_tick_test_idle(int cpu, bool idle)
 }
 EXPORT_SYMBOL_GPL(smr_tick_test_idle);
 
+/*
+ * Say where the stalled section was entered.  smr_lock_acquire() hands
+ * lockdep the caller's address with every section, so the entry point
+ * costs the reader nothing that lockdep does not already do; without
+ * lockdep nothing records it, and the backtrace that follows must do.
+ * Runs on the stalled CPU, from an interrupt (the tick or the IPI) that
+ * landed on the reader or on a later task: current's held locks are
+ * stable here, and are the reader's if it is still inside.
+ */
+static void smr_stall_show_entry(struct smr *smr)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	int i, depth = lockdep_depth(current);
+	bool found = false;
+
+	for (i = 0; i < depth; i++) {
+		const struct held_lock *hl = &current->held_locks[i];
+
+		if (hl->instance != &smr->dep_map)
+			continue;
+		pr_warn("%s: stall: section entered at %pS\n", smr->name,
+			(void *)hl->acquire_ip);
+		found = true;
+	}
+	if (!found)
+		pr_warn("%s: stall: entry point unknown: %s/%d holds no section of the domain in lockdep's view (left already, or lockdep is off)\n",
+			smr->name, current->comm, task_pid_nr(current));
+	debug_show_held_locks(current);
+#else
+	pr_warn("%s: stall: entry point unknown: it needs CONFIG_DEBUG_LOCK_ALLOC; see the backtrace\n",
+		smr->name);
+#endif
+}
+
 /* Time each held slot of this CPU; warn once when one holds on too long. */
 static void smr_stall_check_slot(struct smr *smr, struct smr_pcpu *pcpu,
 				 unsigned int ctx, unsigned long wr)
@@ -155,6 +190,7 @@ static void smr_stall_check_slot(struct smr *smr, struct smr_pcpu *pcpu,
 		smr->name, smp_processor_id(), current->comm,
 		task_pid_nr(current), ctx, seq,
 		jiffies_to_msecs(jiffies - pcpu->stall_since[ctx]), wr);
+	smr_stall_show_entry(smr);
 	dump_stack();
 }
 
@@ -174,7 +210,10 @@ static void smr_stall_check(struct smr *smr)
 static call_single_data_t smr_stall_csd;
 static atomic_t smr_stall_csd_busy = ATOMIC_INIT(0);
 
-/* Runs on the stalled CPU, from the IPI: says who is there and where. */
+/*
+ * Runs on the stalled CPU, from the IPI: says who is there, where it
+ * entered the section and its backtrace.
+ */
 static void smr_stall_backtrace_fn(void *info)
 {
 	struct smr *smr = info;
@@ -182,6 +221,7 @@ static void smr_stall_backtrace_fn(void *info)
 	pr_warn("%s: stall: CPU %d is running %s/%d; its backtrace:\n",
 		smr->name, smp_processor_id(), current->comm,
 		task_pid_nr(current));
+	smr_stall_show_entry(smr);
 	dump_stack();
 	atomic_set_release(&smr_stall_csd_busy, 0);
 }

@@ -13,7 +13,8 @@
 #            busted SUCCESS means the torture test cannot fail: a harness
 #            failure.
 #   misuse:  each case's expected report between its begin and end lines
-#            (free-with-reader may be skipped on one CPU; sleep-in-section
+#            (free-with-reader and the stall cases may be skipped on one
+#            CPU; the stall cases must name the reader; sleep-in-section
 #            reports only with CONFIG_DEBUG_ATOMIC_SLEEP, which /init's
 #            "kernel config:" line tells), "done, 0 problems".
 #   dkms:    as torture, and modprobe loaded and removed both modules by
@@ -144,6 +145,15 @@ judge_misuse() {
 		judge_misuse_case free-with-reader \
 			'domain freed with readers inside'
 	fi
+	if plain | grep -q '^smr_misuse: skip stall-tick'; then
+		log "misuse stall-tick, stall-remote skipped (one CPU)"
+	else
+		# The comm of smr_misuse's "smr-misuse-stall" is cut to 15.
+		judge_misuse_case stall-tick 'stall: CPU [0-9]* reader smr-misuse-stal/'
+		judge_misuse_case stall-remote 'seen by a poller on CPU'
+		judge_misuse_case stall-remote 'stall: CPU [0-9]* is running smr-misuse-stal/'
+	fi
+	judge_misuse_case warn-misuse 'misuse: misuse: the misuse catalogue'
 	last=$(plain | grep -o '^smr_misuse: done, [0-9]* problems' || true)
 	detail=${last#smr_misuse: }
 	[ "$last" = "smr_misuse: done, 0 problems" ] ||
