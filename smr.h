@@ -40,7 +40,7 @@ struct smr_cache;
  * with the wrong offsets.  Rebuild such a module against the headers of
  * the smr.ko you load.
  */
-#define SMR_ABI_SYMBOL	smr_abi_2091b651
+#define SMR_ABI_SYMBOL	smr_abi_6e218c08
 extern const int SMR_ABI_SYMBOL;
 static const int *const __smr_abi_ref __used = &SMR_ABI_SYMBOL;
 
@@ -313,9 +313,9 @@ struct smr_node {
  * freed from process context once every reader that might see it has
  * left.  The memory-pressure accounting counts ksize() of the object
  * (sizeof(*@ptr) for vmalloc memory).  @field must be a struct smr_node
- * (a build error otherwise) within SMR_KFREE_OFFSET_MAX bytes of the
- * start (a build error where the compiler folds the offset, else a
- * warning and the object is kept), and must not be queued already.
+ * (a build error otherwise), within SMR_KFREE_OFFSET_MAX bytes of the
+ * object's start (otherwise a misuse warning, and the object is kept:
+ * leaked, never freed early), and not queued already.
  *
  * Context: any context except NMI; never sleeps.  May be called inside a
  * section.
@@ -325,12 +325,10 @@ struct smr_node {
 									\
 	if (___kptr) {							\
 		struct smr_node *___knode = &(*___kptr).field;		\
-		size_t ___koff = (char *)___knode - (char *)___kptr;	\
 									\
-		/* Where the optimizer folds the offset; else at run time. */ \
-		BUILD_BUG_ON(__builtin_constant_p(___koff) &&		\
-			     ___koff >= SMR_KFREE_OFFSET_MAX);		\
-		__smr_kfree(smr, ___knode, ___koff, sizeof(*___kptr));	\
+		__smr_kfree(smr, ___knode,				\
+			    (char *)___knode - (char *)___kptr,		\
+			    sizeof(*___kptr));				\
 	}								\
 } while (0)
 
@@ -633,13 +631,19 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
 } while (0)
 
 /*
- * Sparse: @p must be a __smr pointer.  A plain one makes the comparison
+ * Sparse: *@pp must be a __smr pointer.  A plain one makes the comparison
  * one between address spaces, a sparse error, as rcu_dereference() gives.
+ * The accessors take the pointer's address once, into ___pp, so that
+ * their argument is evaluated once.
  */
 #ifdef __CHECKER__
-#define smr_check_sparse(p)	((void)(((typeof(*(p)) __smr *)(p)) == (p)))
+#define smr_check_sparse(pp) ({						\
+	__auto_type ___spp = (pp);					\
+									\
+	(void)(((typeof(**___spp) __smr *)(*___spp)) == *___spp);	\
+})
 #else
-#define smr_check_sparse(p)	((void)0)
+#define smr_check_sparse(pp)	((void)(pp))
 #endif
 
 /**
@@ -649,7 +653,12 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
  * Return: the pointer as an integer, since dereferencing it is unsafe:
  * good for comparisons and hashing only.
  */
-#define smr_unsafe_load(p)	({ smr_check_sparse(p); (unsigned long)READ_ONCE(p); })
+#define smr_unsafe_load(p) ({						\
+	__auto_type ___pp = &(p);					\
+									\
+	smr_check_sparse(___pp);					\
+	(unsigned long)READ_ONCE(*___pp);				\
+})
 
 /**
  * smr_entered_load() - load an SMR pointer inside a read section
@@ -658,24 +667,27 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
  * Return: the pointer, valid until the section ends.
  */
 #define smr_entered_load(p) ({						\
-	typeof(p) ___p = READ_ONCE(p);					\
+	__auto_type ___pp = &(p);					\
+	typeof(*___pp) ___p = READ_ONCE(*___pp);			\
 									\
-	smr_check_sparse(p);						\
+	smr_check_sparse(___pp);					\
 	(typeof(*___p) __force __kernel *)___p;				\
 })
 
 /**
  * smr_entered_load_assert() - smr_entered_load() that checks the section
  * @p: the __smr pointer
- * @smr: the domain whose section (sleepable or not) must be entered
+ * @domain: the domain whose section (sleepable or not) must be entered
  *
- * Under CONFIG_PROVE_LOCKING reports a misuse of @smr when the caller is
- * in no section of it: neither smr_enter() nor smr_enter_sleepable().
+ * Under CONFIG_PROVE_LOCKING reports a misuse of @domain when the caller
+ * is in no section of it: neither smr_enter() nor smr_enter_sleepable().
  *
  * Return: the pointer, valid until the section ends.
  */
-#define smr_entered_load_assert(p, smr) ({				\
-	SMR_LOCKDEP_MISUSE(smr, smr_in_section(smr),			\
+#define smr_entered_load_assert(p, domain) ({				\
+	struct smr *___asmr = (domain);					\
+									\
+	SMR_LOCKDEP_MISUSE(___asmr, smr_in_section(___asmr),		\
 			   "smr_entered_load_assert() outside a section");	\
 	smr_entered_load(p);						\
 })
@@ -684,18 +696,20 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
  * smr_entered_load_check() - load an SMR pointer in a section, or under
  *	the writer's lock
  * @p: the __smr pointer
- * @smr: the domain whose section (sleepable or not) makes the load valid
+ * @domain: the domain whose section (sleepable or not) makes the load valid
  * @cond: the other condition that does, e.g. lockdep_is_held(&lock)
  *
  * The twin of rcu_dereference_check(): for code that readers and writers
- * share.  Under CONFIG_PROVE_LOCKING reports a misuse of @smr when the
+ * share.  Under CONFIG_PROVE_LOCKING reports a misuse of @domain when the
  * caller is in no section of it and @cond is false.
  *
  * Return: the pointer, valid until the section ends or the lock is
  * dropped.
  */
-#define smr_entered_load_check(p, smr, cond) ({				\
-	SMR_LOCKDEP_MISUSE(smr, smr_in_section(smr) || (cond),		\
+#define smr_entered_load_check(p, domain, cond) ({			\
+	struct smr *___csmr = (domain);					\
+									\
+	SMR_LOCKDEP_MISUSE(___csmr, smr_in_section(___csmr) || (cond),	\
 			   "smr_entered_load_check() outside a section, condition false"); \
 	smr_entered_load(p);						\
 })
@@ -707,10 +721,11 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
  * Return: the pointer, valid until the section ends.
  */
 #define smr_entered_load_acquire(p) ({					\
+	__auto_type ___pp = &(p);					\
 	/* Pairs with the release of smr_serialized_store(). */	\
-	typeof(p) ___p = smp_load_acquire(&(p));			\
+	typeof(*___pp) ___p = smp_load_acquire(___pp);			\
 									\
-	smr_check_sparse(p);						\
+	smr_check_sparse(___pp);					\
 	(typeof(*___p) __force __kernel *)___p;				\
 })
 
@@ -743,10 +758,12 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
  * The stores that initialized *@v are ordered before the publication.
  */
 #define smr_serialized_store_assert(p, v, held) do {			\
+	__auto_type ___pp = &(p);					\
+									\
 	SMR_LOCKDEP_WARN(held, "serialized store without the lock");	\
-	smr_check_sparse(p);						\
+	smr_check_sparse(___pp);					\
 	/* Pairs with the address dependency of smr_entered_load(). */	\
-	smp_store_release(&(p), (typeof(p) __force)(v));		\
+	smp_store_release(___pp, (typeof(*___pp) __force)(v));		\
 } while (0)
 
 /**
@@ -784,12 +801,13 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
  * Return: the previous value.
  */
 #define smr_serialized_swap_assert(p, v, held) ({			\
-	typeof(p) ___o;							\
+	__auto_type ___pp = &(p);					\
+	typeof(*___pp) ___o;						\
 									\
 	SMR_LOCKDEP_WARN(held, "serialized swap without the lock");	\
-	smr_check_sparse(p);						\
+	smr_check_sparse(___pp);					\
 	/* Pairs with the address dependency of smr_entered_load(). */	\
-	___o = xchg_release(&(p), (typeof(p) __force)(v));		\
+	___o = xchg_release(___pp, (typeof(*___pp) __force)(v));	\
 	(typeof(*___o) __force __kernel *)___o;				\
 })
 
@@ -813,7 +831,7 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
  * smr_clear_store() - set a pointer to NULL (always allowed)
  * @p: the __smr pointer
  */
-#define smr_clear_store(p)	do { smr_check_sparse(p); WRITE_ONCE(p, NULL); } while (0)
+#define smr_clear_store(p)	smr_unserialized_store(p, NULL)
 
 /**
  * smr_unserialized_load() - load a pointer no one else can change
@@ -831,8 +849,10 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
  * @v: the value
  */
 #define smr_unserialized_store(p, v) do {				\
-	smr_check_sparse(p);						\
-	WRITE_ONCE(p, (typeof(p) __force)(v));				\
+	__auto_type ___pp = &(p);					\
+									\
+	smr_check_sparse(___pp);					\
+	WRITE_ONCE(*___pp, (typeof(*___pp) __force)(v));		\
 } while (0)
 
 #endif /* _SMR_H */

@@ -276,6 +276,27 @@ static void smr_kvfree_vmalloc_held_by_reader(struct kunit *test)
 	kfree_held_by_reader(test, kfree_queue_vmalloc);
 }
 
+/* A node too far into its object: refused, counted, the object kept. */
+struct kfree_far_obj {
+	char payload[SMR_KFREE_OFFSET_MAX];
+	struct smr_node node;
+};
+
+static void smr_kfree_misuse_node_too_far(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long queued = smr_stat_sum(smr, SMR_STAT_CALL_QUEUED);
+	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
+	struct kfree_far_obj *obj = kmalloc(sizeof(*obj), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	smr_kfree(smr, obj, node);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_CALL_QUEUED), queued);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), misuse + 1);
+	smr_barrier(smr);
+	kfree(obj);	/* kept by smr: still ours to free */
+}
+
 /* Many smr_kfree()s, from inside a section too: all freed by a barrier. */
 static void smr_kfree_many_and_null(struct kunit *test)
 {
@@ -777,6 +798,7 @@ static struct kunit_case smr_call_cases[] = {
 	KUNIT_CASE(smr_kfree_held_by_reader),
 	KUNIT_CASE(smr_kvfree_vmalloc_held_by_reader),
 	KUNIT_CASE(smr_kfree_many_and_null),
+	KUNIT_CASE(smr_kfree_misuse_node_too_far),
 	{}
 };
 

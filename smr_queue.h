@@ -234,14 +234,15 @@ struct smrq_tailq_head {
  * Under CONFIG_PROVE_LOCKING: a reader's walk starts inside a section of
  * some domain (lockdep's smr_any_section()), or where @cond holds, as
  * list_for_each_entry_rcu(..., cond) checks.  Called as
- * __smrq_check_entered(dummy, ##cond, 0): @cond is 0 when not given.
+ * __smrq_check_entered(0, ##cond, 0): @cond is 0 when not given.
  */
 #ifdef CONFIG_PROVE_LOCKING
-#define __smrq_check_entered(dummy, cond, extra...)			\
-	WARN_ONCE(!(cond) && !smr_any_section(),			\
-		  "smr: queue read outside any smr section")
+#define __smrq_check_entered(zero, cond, extra...)			\
+	((void)(zero), WARN_ONCE(!(cond) && !smr_any_section(),	\
+				 "smr: queue read outside any smr section"))
 #else
-#define __smrq_check_entered(dummy, cond, extra...)	((void)0)
+#define __smrq_check_entered(zero, cond, extra...)			\
+	((void)(zero), (void)sizeof(!(cond)))
 #endif
 
 /**
@@ -267,7 +268,7 @@ struct smrq_tailq_head {
  * Return: the first element, or NULL when the queue is empty.
  */
 #define smrq_entered_first(head, type, field, cond...)			\
-	((void)__smrq_check_entered(dummy, ##cond, 0),			\
+	((void)__smrq_check_entered(0, ##cond, 0),			\
 	 smrq_entry(smr_entered_load((head)->first), type, field))
 
 /**
@@ -302,7 +303,7 @@ struct smrq_tailq_head {
  */
 #define smrq_entered_foreach(it, head, field, cond...)			\
 	for (__auto_type __smrq_l_##it =				\
-		((void)__smrq_check_entered(dummy, ##cond, 0),		\
+		((void)__smrq_check_entered(0, ##cond, 0),		\
 		 smr_entered_load((head)->first));			\
 	     ((it) = __smrq_entry_of(__smrq_l_##it, typeof(it), field)); \
 	     __smrq_l_##it = smr_entered_load(__smrq_l_##it->next))

@@ -6,7 +6,8 @@
 #   sparse (C=2) on a build against the Debian headers,
 #   kernel-doc -Wall on the headers in the repo root,
 #   smr.h's SMR_ABI_SYMBOL up to date with its layout (abi-hash.sh --check),
-#   scripts/smrstat --selftest.
+#   scripts/smrstat --selftest,
+#   the misuses the build must refuse (must-not-build.sh).
 # Findings are kept in build/check/<checker>.txt.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -65,11 +66,15 @@ run_smrstat() {
 	"$SMR_ROOT/scripts/smrstat" --selftest 2>&1 | grep -v '^smrstat selftest: ok$' || true
 }
 
+run_must_not_build() {
+	"$SMR_ROOT/scripts/must-not-build.sh" 2>&1
+}
+
 run_abi_hash() {
 	"$SMR_ROOT/scripts/abi-hash.sh" --check 2>&1 || true
 }
 
-for c in checkpatch sparse kernel_doc abi_hash smrstat; do
+for c in checkpatch sparse kernel_doc abi_hash smrstat must_not_build; do
 	"run_$c" >"$out/$c.txt"
 	if [ -s "$out/$c.txt" ]; then
 		log "$c findings:"
@@ -79,5 +84,5 @@ done
 n() { wc -l <"$out/$1.txt"; }
 log "checkpatch $(n checkpatch), sparse $(n sparse)," \
 	"kernel-doc $(n kernel_doc), abi-hash $(n abi_hash)," \
-	"smrstat $(n smrstat) findings"
+	"smrstat $(n smrstat), must-not-build $(n must_not_build) findings"
 [ "$(cat "$out"/*.txt | wc -l)" = 0 ] || die "static checks failed"
