@@ -11,7 +11,10 @@
  *
  * Same in both and so needing nothing: interrupt_context_level(),
  * timer_delete_sync(), from_timer(), get_random_u32_below() (Debian's
- * 6.1.176 has them all).
+ * 6.1.176 has them all); for the stall warnings, lockdep_depth(),
+ * task_struct's held_locks[] with acquire_ip and instance, and
+ * debug_show_held_locks() and sched_show_task(), exported by both; for
+ * debugfs, debugfs_lookup().
  */
 #ifndef _SMR_COMPAT_H
 #define _SMR_COMPAT_H

@@ -1186,7 +1186,9 @@ EXPORT_SYMBOL_GPL(smr_any_section_map);
  * smr_domain_create() - create an SMR domain
  * @flags: SMR_NONE, SMR_LAZY, SMR_DEFERRED or SMR_DEFERRED_LIMIT(n), any of
  *	them with SMR_SLEEPABLE
- * @name: name for debugfs and messages (copied, SMR_NAME_MAX at most)
+ * @name: name for debugfs and messages (copied, SMR_NAME_MAX at most);
+ *	need not be unique: a domain whose name is taken keeps it for
+ *	messages and gets the debugfs directory "<name>-2" (or -3, ...)
  *
  * Domains are not cheap (per-cpu state, a debugfs directory, work for the
  * tick): create few, at the granularity of a subsystem.
