@@ -233,20 +233,26 @@ static void cache_test_ctor(void *obj)
 
 /*
  * The constructor builds fresh objects only: a reused object keeps what
- * its last user left (free_range()'s poison), and __GFP_ZERO, refused on
- * a cache with a constructor, leaves it so too.
+ * its last user left (free_range()'s poison).
  */
-static void smr_cache_ctor_runs_on_fresh_objects_only(struct kunit *test)
+/* Replace the fixture's cache by one with cache_test_ctor(). */
+static void cache_test_use_ctor(struct kunit *test)
 {
 	struct cache_test *t = test->priv;
-	unsigned long misuse = smr_stat_sum(t->smr, SMR_STAT_MISUSE);
-	int i, runs;
-	void *p;
 
 	smr_cache_destroy(t->cache);
 	t->cache = smr_cache_create("kunit_smr_cache_ctor", CACHE_TEST_SIZE,
 				    0, 0, t->smr, cache_test_ctor);
 	KUNIT_ASSERT_NOT_NULL(test, t->cache);
+}
+
+static void smr_cache_ctor_runs_on_fresh_objects_only(struct kunit *test)
+{
+	struct cache_test *t = test->priv;
+	int i, runs;
+	void *p;
+
+	cache_test_use_ctor(test);
 	alloc_all(test, t);
 	for (i = 0; i < CACHE_TEST_OBJS; i++)
 		KUNIT_EXPECT_FALSE(test, memchr_inv(t->objs[i],
@@ -261,14 +267,26 @@ static void smr_cache_ctor_runs_on_fresh_objects_only(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_TRUE(test, was_freed(t, p));
 	KUNIT_EXPECT_FALSE(test, memchr_inv(p, CACHE_TEST_POISON, CACHE_TEST_SIZE));
+	KUNIT_EXPECT_EQ(test, atomic_read(&cache_ctor_runs), runs);
 	smr_cache_free(t->cache, p);
+}
 
+/* __GFP_ZERO on a cache with a constructor: refused, counted, not zeroed. */
+static void smr_cache_misuse_gfp_zero_with_ctor(struct kunit *test)
+{
+	struct cache_test *t = test->priv;
+	unsigned long misuse = smr_stat_sum(t->smr, SMR_STAT_MISUSE);
+	void *p;
+
+	cache_test_use_ctor(test);
+	alloc_all(test, t);
+	free_all(t);
+	smr_synchronize(t->smr);
 	p = smr_cache_alloc(t->cache, GFP_KERNEL | __GFP_ZERO);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_TRUE(test, was_freed(t, p));
 	KUNIT_EXPECT_FALSE(test, memchr_inv(p, CACHE_TEST_POISON, CACHE_TEST_SIZE));
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(t->smr, SMR_STAT_MISUSE), misuse + 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&cache_ctor_runs), runs);
 	smr_cache_free(t->cache, p);
 }
 
@@ -701,6 +719,7 @@ static struct kunit_case smr_cache_cases[] = {
 	KUNIT_CASE(smr_cache_no_reuse_before_goal),
 	KUNIT_CASE(smr_cache_reuse_after_goal),
 	KUNIT_CASE(smr_cache_ctor_runs_on_fresh_objects_only),
+	KUNIT_CASE(smr_cache_misuse_gfp_zero_with_ctor),
 	KUNIT_CASE(smr_cache_shrinker_frees_expired),
 	KUNIT_CASE(smr_cache_shrinker_waits_when_allowed),
 	KUNIT_CASE(smr_cache_shared_domain),

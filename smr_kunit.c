@@ -1514,7 +1514,38 @@ static void smr_misuse_warn_misuse_counts(struct kunit *test)
 	expect_misuse(test, smr, misuse);
 }
 
+/*
+ * smr_entered_load_check() and smr_entered_load_assert(), under
+ * CONFIG_PROVE_LOCKING: valid inside a section, or where the condition
+ * holds; outside both, a misuse of the domain (counted, named).
+ */
+static int __smr *kunit_checked_ptr;
+
+static void smr_misuse_checked_load_outside_section(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
+
+	if (!IS_ENABLED(CONFIG_PROVE_LOCKING))
+		kunit_skip(test, "the checks need CONFIG_PROVE_LOCKING");
+	smr_enter(smr);
+	KUNIT_EXPECT_NULL(test, smr_entered_load_check(kunit_checked_ptr, smr,
+						       false));
+	KUNIT_EXPECT_NULL(test, smr_entered_load_assert(kunit_checked_ptr, smr));
+	smr_leave(smr);
+	KUNIT_EXPECT_NULL(test, smr_entered_load_check(kunit_checked_ptr, smr,
+						       true));
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), misuse);
+
+	KUNIT_EXPECT_NULL(test, smr_entered_load_check(kunit_checked_ptr, smr,
+						       false));
+	KUNIT_EXPECT_NULL(test, smr_entered_load_assert(kunit_checked_ptr, smr));
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), misuse + 2);
+	expect_misuse(test, smr, misuse);
+}
+
 static struct kunit_case smr_misuse_cases[] = {
+	KUNIT_CASE(smr_misuse_checked_load_outside_section),
 	KUNIT_CASE(smr_misuse_double_enter),
 	KUNIT_CASE(smr_misuse_leave_without_enter),
 	KUNIT_CASE(smr_misuse_synchronize_inside),
