@@ -88,6 +88,8 @@ judge_torture() {
 		[ "$(field kfrees "$final")" -le 0 ]; then
 		fail "retire=mixed but no smr_kfree() (kfrees=$(field kfrees "$final"))"
 	fi
+	[ "$(field hash_resizes "$final")" -gt 0 ] ||
+		fail "the hash workload resized nothing (hash_resizes=$(field hash_resizes "$final"))"
 	hotplug_ms=$(grep -o 'SMR-HARNESS: torture begin.*' "$console" |
 		grep -o 'hotplug_ms=[0-9]*' | tail -n 1 | cut -d= -f2 || true)
 	if [ "${hotplug_ms:-0}" -gt 0 ] && [ "$(field hotplug "$final")" -le 0 ]

@@ -19,6 +19,10 @@
  * flavour=sleepable adds sleepable readers that sometimes sleep inside
  * their section.
  *
+ * Beside them, smr_torture_hash.c keeps an smr_hash table under
+ * insertions, removals and back-to-back grows and shrinks, and every
+ * eighth read looks keys up in it: a stable key must always be found.
+ *
  * The rare paths have workloads of their own (see "Rare paths" below):
  * quiet periods in which the writers pause with one callback and a few
  * cache batches pending (quiet_ms), an idle queuer that queues callbacks
@@ -62,6 +66,7 @@
 
 #include "smr.h"
 #include "smr_queue.h"
+#include "smr_torture.h"
 
 /*
  * Random numbers for readers, hardirq readers and the rest.  The kernel's
@@ -377,6 +382,23 @@ static void torture_read_one(struct torture_reader *r)
 		torture_count(r, ok, age);
 }
 
+/* Look keys up in the hash workload's table (smr_torture_hash.c). */
+static void torture_read_hash(struct torture_reader *r)
+{
+	bool ok;
+
+	if (torture_lazy)
+		smr_lazy_enter(torture_smr);
+	else
+		smr_enter(torture_smr);
+	ok = torture_hash_lookup();
+	if (torture_lazy)
+		smr_lazy_leave(torture_smr);
+	else
+		smr_leave(torture_smr);
+	torture_count(r, ok, 0);
+}
+
 /* Walk the whole queue in one section; every element must be live. */
 static void torture_read_queue(struct torture_reader *r)
 {
@@ -626,6 +648,8 @@ static int torture_reader_fn(void *arg)
 			torture_read_sleepable(r);
 		else if (r->reads % 8 == 7)
 			torture_read_queue(r);
+		else if (r->reads % 8 == 3)
+			torture_read_hash(r);
 		else
 			torture_read_one(r);
 		cond_resched();
@@ -1254,7 +1278,7 @@ static unsigned int torture_ms(atomic_long_t *jiffies_max)
  */
 static void torture_print(const char *what, struct torture_totals *t)
 {
-	pr_info("%s flavour=%s busted=%d reads=%lu updates=%lu errors=%lu max_age=%u wraps=%lu hotplug=%lu calls=%ld queued=%ld pending=%ld cb_lat_ms=%u quiet=%lu quiet_stuck=%lu cache_stuck=%lu idle=%lu idle_stuck=%lu idle_lat_ms=%u idle_cpu=%d nohz_full=%d pressure=%u pallocs=%lu shrunk=%lu shrink_waits=%lu reclaims=%lu hog_mb=%lu irq_frees=%lu section_frees=%lu cache_fail=%u kfrees=%lu\n",
+	pr_info("%s flavour=%s busted=%d reads=%lu updates=%lu errors=%lu max_age=%u wraps=%lu hotplug=%lu calls=%ld queued=%ld pending=%ld cb_lat_ms=%u quiet=%lu quiet_stuck=%lu cache_stuck=%lu idle=%lu idle_stuck=%lu idle_lat_ms=%u idle_cpu=%d nohz_full=%d pressure=%u pallocs=%lu shrunk=%lu shrink_waits=%lu reclaims=%lu hog_mb=%lu irq_frees=%lu section_frees=%lu cache_fail=%u kfrees=%lu hash_resizes=%lu\n",
 		what, flavour, busted, t->reads, t->updates, t->errors,
 		t->max_age, READ_ONCE(torture_writers[0].wraps),
 		READ_ONCE(torture_hotplug_ops),
@@ -1269,7 +1293,7 @@ static void torture_print(const char *what, struct torture_totals *t)
 		t->shrunk, t->shrink_waits, t->reclaims,
 		READ_ONCE(torture_rare.hog_max_mb),
 		READ_ONCE(torture_rare.irq_frees), t->section_frees, cache_fail,
-		t->kfrees);
+		t->kfrees, torture_hash_resizes());
 }
 
 /* Say why the run fails; true if it does. */
@@ -1323,6 +1347,7 @@ static void torture_stop_threads(void)
 		torture_stop_one(&torture_writers[i].task);
 	for (i = 0; i < nreaders; i++)
 		torture_stop_one(&torture_readers[i].task);
+	torture_hash_stop();
 }
 
 static void torture_free_list(struct list_head *list)
@@ -1575,6 +1600,11 @@ static int __init torture_init(void)
 		ret = torture_create();
 	if (ret)
 		return ret;
+	ret = torture_hash_start(torture_smr);
+	if (ret) {
+		torture_free_domain();
+		return ret;
+	}
 	torture_step = smr_deferred_advance(torture_smr) - smr_current(torture_smr);
 	for (i = 0; i < nwriters; i++) {
 		torture_writers[i].id = i;

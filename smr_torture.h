@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the parts of smr_torture.ko share: the smr_hash workload
+ * (smr_torture_hash.c) runs beside the main one (smr_torture_main.c).
+ */
+#ifndef _SMR_TORTURE_H
+#define _SMR_TORTURE_H
+
+#include <linux/types.h>
+
+struct smr;
+
+int torture_hash_start(struct smr *smr);
+void torture_hash_stop(void);
+bool torture_hash_lookup(void);
+unsigned long torture_hash_resizes(void);
+
+#endif /* _SMR_TORTURE_H */

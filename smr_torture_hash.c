@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * smr_torture's smr_hash workload.
+ *
+ * A table holds SMR_TORTURE_HASH_STABLE elements for the whole run and up
+ * to SMR_TORTURE_HASH_CHURN more that a writer thread keeps inserting and
+ * removing (freed with smr_kfree()).  Every SMR_TORTURE_HASH_RESIZE of
+ * its operations it grows the table, up to SMR_TORTURE_HASH_MAX buckets,
+ * then shrinks it down to one bucket, and again: the readers' lookups run
+ * through every stage of both resizes.  A lookup, inside the reader's
+ * section, must find the stable element of a random key, and may find a
+ * churn element only alive (KASAN catches a freed one).
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kthread.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+
+#include "smr_hash.h"
+#include "smr_torture.h"
+
+#define SMR_TORTURE_HASH_STABLE	256
+#define SMR_TORTURE_HASH_CHURN	256
+#define SMR_TORTURE_HASH_RESIZE	64
+#define SMR_TORTURE_HASH_MAX	256
+#define SMR_TORTURE_HASH_LIVE	0x5a5a1111UL
+
+struct torture_hash_elem {
+	u64 key;
+	unsigned long magic;
+	struct smrq_slink link;
+	struct smr_node node;
+};
+
+static struct smrh_traits torture_hash_traits;
+static struct smr_hash torture_hash = SMR_HASH_INITIALIZER;
+static DEFINE_MUTEX(torture_hash_lock);		/* the writer lock */
+static struct torture_hash_elem *torture_hash_stable;
+static struct torture_hash_elem *torture_hash_churn[SMR_TORTURE_HASH_CHURN];
+static struct task_struct *torture_hash_task;
+static unsigned long torture_hash_nresizes;
+
+/* Stable keys are even, churn keys odd. */
+static u64 torture_hash_key(unsigned int i, bool churn)
+{
+	return 2 * (u64)i + churn;
+}
+
+static u32 torture_hash_key_hash(struct smrh_key key, u32 seed)
+{
+	return smrh_key_hash_u64(key.u64, seed);
+}
+
+static u32 torture_hash_obj_hash(const void *obj, u32 seed)
+{
+	return smrh_key_hash_u64(((const struct torture_hash_elem *)obj)->key,
+				 seed);
+}
+
+static bool torture_hash_obj_equ(const void *obj, struct smrh_key key)
+{
+	return ((const struct torture_hash_elem *)obj)->key == key.u64;
+}
+
+/**
+ * torture_hash_lookup() - one stable and one churn lookup
+ *
+ * Context: inside a section of the torture domain.
+ * Return: false if the stable element was missed or an element was bad.
+ */
+bool torture_hash_lookup(void)
+{
+	unsigned int i = get_random_u32() % SMR_TORTURE_HASH_STABLE;
+	struct torture_hash_elem *e;
+	bool ok;
+
+	e = smr_hash_entered_find(&torture_hash,
+				  SMRH_SCALAR_KEY(torture_hash_key(i, false)),
+				  &torture_hash_traits);
+	ok = e == &torture_hash_stable[i];
+	i = get_random_u32() % SMR_TORTURE_HASH_CHURN;
+	e = smr_hash_entered_find(&torture_hash,
+				  SMRH_SCALAR_KEY(torture_hash_key(i, true)),
+				  &torture_hash_traits);
+	return ok && (!e || READ_ONCE(e->magic) == SMR_TORTURE_HASH_LIVE);
+}
+
+unsigned long torture_hash_resizes(void)
+{
+	return READ_ONCE(torture_hash_nresizes);
+}
+
+/* Insert or remove churn element @i. */
+static void torture_hash_churn_one(unsigned int i)
+{
+	struct torture_hash_elem *e = kzalloc(sizeof(*e), GFP_KERNEL), *old;
+
+	mutex_lock(&torture_hash_lock);
+	old = torture_hash_churn[i];
+	if (old) {
+		smr_hash_serialized_remove(&torture_hash, &old->link,
+					   &torture_hash_traits);
+		torture_hash_churn[i] = NULL;
+	} else if (e) {
+		e->key = torture_hash_key(i, true);
+		e->magic = SMR_TORTURE_HASH_LIVE;
+		smr_hash_serialized_insert(&torture_hash, &e->link,
+					   &torture_hash_traits);
+		torture_hash_churn[i] = e;
+		e = NULL;
+	}
+	mutex_unlock(&torture_hash_lock);
+	kfree(e);
+	smr_kfree(torture_hash_traits.smr, old, node);
+}
+
+/* Grow up to SMR_TORTURE_HASH_MAX buckets, then shrink to one, again. */
+static void torture_hash_resize(bool *growing)
+{
+	int ret;
+
+	mutex_lock(&torture_hash_lock);
+	if (smr_hash_size(&torture_hash) >= SMR_TORTURE_HASH_MAX)
+		*growing = false;
+	else if (smr_hash_size(&torture_hash) == 1)
+		*growing = true;
+	ret = *growing ?
+	      smr_hash_grow_and_unlock(&torture_hash, &torture_hash_lock,
+				       &torture_hash_traits) :
+	      smr_hash_shrink_and_unlock(&torture_hash, &torture_hash_lock,
+					 &torture_hash_traits);
+	if (!ret)
+		WRITE_ONCE(torture_hash_nresizes, torture_hash_nresizes + 1);
+	else if (ret != -ENOMEM)
+		pr_err("hash: resize failed: %d\n", ret);
+}
+
+static int torture_hash_fn(void *unused)
+{
+	unsigned long ops = 0;
+	bool growing = true;
+
+	while (!kthread_should_stop()) {
+		torture_hash_churn_one(get_random_u32() % SMR_TORTURE_HASH_CHURN);
+		if (++ops % SMR_TORTURE_HASH_RESIZE == 0)
+			torture_hash_resize(&growing);
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * torture_hash_start() - fill the table and start its writer
+ * @smr: the torture domain
+ *
+ * Context: module init, before the readers start.
+ * Return: 0 or a negative errno (nothing left to stop).
+ */
+int torture_hash_start(struct smr *smr)
+{
+	struct task_struct *task;
+	unsigned int i;
+
+	torture_hash_traits = (struct smrh_traits){
+		.link_offset = offsetof(struct torture_hash_elem, link),
+		.smr = smr,
+		.key_hash = torture_hash_key_hash,
+		.obj_hash = torture_hash_obj_hash,
+		.obj_equ = torture_hash_obj_equ,
+	};
+	torture_hash_stable = kcalloc(SMR_TORTURE_HASH_STABLE,
+				      sizeof(*torture_hash_stable), GFP_KERNEL);
+	if (!torture_hash_stable || smr_hash_init(&torture_hash, 1)) {
+		kfree(torture_hash_stable);
+		return -ENOMEM;
+	}
+	mutex_lock(&torture_hash_lock);
+	for (i = 0; i < SMR_TORTURE_HASH_STABLE; i++) {
+		torture_hash_stable[i].key = torture_hash_key(i, false);
+		torture_hash_stable[i].magic = SMR_TORTURE_HASH_LIVE;
+		smr_hash_serialized_insert(&torture_hash,
+					   &torture_hash_stable[i].link,
+					   &torture_hash_traits);
+	}
+	mutex_unlock(&torture_hash_lock);
+	task = kthread_run(torture_hash_fn, NULL, "smr-torture-hash");
+	if (IS_ERR(task)) {
+		torture_hash_task = NULL;
+		torture_hash_stop();
+		return PTR_ERR(task);
+	}
+	torture_hash_task = task;
+	return 0;
+}
+
+/**
+ * torture_hash_stop() - stop the writer, empty and free the table
+ *
+ * Context: after the readers stopped.
+ */
+void torture_hash_stop(void)
+{
+	unsigned int i;
+
+	if (torture_hash_task)
+		kthread_stop(torture_hash_task);
+	torture_hash_task = NULL;
+	mutex_lock(&torture_hash_lock);
+	smr_hash_serialized_clear(&torture_hash, &torture_hash_traits, NULL);
+	mutex_unlock(&torture_hash_lock);
+	smr_synchronize(torture_hash_traits.smr);	/* no reader left on them */
+	for (i = 0; i < SMR_TORTURE_HASH_CHURN; i++) {
+		kfree(torture_hash_churn[i]);
+		torture_hash_churn[i] = NULL;
+	}
+	smr_hash_destroy(&torture_hash);
+	kfree(torture_hash_stable);
+	torture_hash_stable = NULL;
+}
