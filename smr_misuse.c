@@ -23,7 +23,6 @@
 #include <linux/jiffies.h>
 #include <linux/mutex.h>
 #include <linux/sched/task.h>
-#include <linux/version.h>
 
 #include "smr.h"
 
@@ -123,16 +122,20 @@ static void misuse_free_with_reader(void)
  * The tick is a timer, run by the timer softirq of the reader's CPU,
  * which a task spinning with preemption disabled there lets run only
  * where softirqs run on interrupt exit: not on PREEMPT_RT (they are
- * threads), nor before the revert of "softirq: Let ksoftirqd do its job"
- * (6.5), where a runnable ksoftirqd takes them over.  Debian's 6.1 showed
- * it: no report in 60 s, and the other CPUs' sleeps, whose timers NOHZ
- * had moved to the busy CPU, stalled with it.  There only pollers report
- * a stalled reader (stall-remote).
+ * threads), nor on kernels without the revert of "softirq: Let ksoftirqd
+ * do its job" (6.5), where a runnable ksoftirqd takes them over.
+ * Debian's 6.1 showed it: no report in 60 s, and the other CPUs' sleeps,
+ * whose timers NOHZ had moved to the busy CPU, stalled with it.  There
+ * only pollers report a stalled reader (stall-remote).  The harness says
+ * which kernel is which: tick_stall=0 on Debian's 6.1.
  */
+static int tick_stall = -1;
+module_param(tick_stall, int, 0444);
+MODULE_PARM_DESC(tick_stall, "Run stall-tick: 1 yes, 0 no (softirqs do not run on a busy CPU), -1 unless PREEMPT_RT");
+
 static bool misuse_tick_can_report(void)
 {
-	return !IS_ENABLED(CONFIG_PREEMPT_RT) &&
-	       LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0);
+	return tick_stall < 0 ? !IS_ENABLED(CONFIG_PREEMPT_RT) : tick_stall;
 }
 
 struct misuse_staller {
@@ -243,7 +246,7 @@ static int __init misuse_init(void)
 	}
 
 	if (num_online_cpus() > 1 && !misuse_tick_can_report()) {
-		pr_info("skip stall-tick: the reader's CPU runs no softirq while it spins (PREEMPT_RT, or before 6.5)\n");
+		pr_info("skip stall-tick: the reader's CPU runs no softirq while it spins (PREEMPT_RT, or tick_stall=0)\n");
 	} else if (num_online_cpus() > 1) {
 		pr_info("begin stall-tick\n");
 		misuse_stall(smr, false);

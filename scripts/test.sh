@@ -144,7 +144,9 @@ qemu --smp 16 debian torture duration="$kernels_s" hotplug_ms=200
 # The other kernels Debian 12 users run: its default 6.1, and 6.12 RT.
 qemu debian61 torture duration="$kernels_s" hotplug_ms=200
 qemu debian61 busted duration="$busted_s"
-qemu debian61 misuse
+# 6.1 runs no softirq on a CPU whose task spins while ksoftirqd is
+# runnable: its own tick cannot report a stalled reader (smr_misuse.c).
+qemu debian61 misuse tick_stall=0
 qemu debian-rt torture duration="$kernels_s" hotplug_ms=200
 qemu debian-rt busted duration="$busted_s"
 stage "debug kernel" ./x86-kernel.sh debug >/dev/null
