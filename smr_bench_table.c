@@ -4,7 +4,12 @@
  * (TABLE_BUCKETS buckets, keys 0 .. TABLE_KEYS - 1, every other key present
  * to start with, entries that never change once published and carry a
  * check word) built twice: on smr_queue.h lists read inside smr_enter(),
- * and on RCU hlists read inside rcu_read_lock().
+ * and on RCU hlists read inside rcu_read_lock(); and the same keys and
+ * entries in the two general tables, an smr_hash (smr_hash.h, sized
+ * TABLE_KEYS / 2 buckets, one writer at a time: its writers share one
+ * lock) and an rhashtable (its lookups rhashtable_lookup_fast(); its
+ * writers also take the bucket lock of the workload, uncontended in its
+ * own table, and count the inserts it refuses).
  *
  * For 1 .. N threads, one per CPU, and update_pct 0, 1 and 10, the two
  * tables take turns for the runs= number of runs; in a run each thread works
@@ -13,8 +18,9 @@
  * absent, else remove it or replace it by its next version; what leaves a
  * bucket is retired with smr_call() or kfree_rcu()), the rest lookups.
  *
- *   table kind=<smr|rcu> readers=<n> update_pct=<p> updates=<all runs>
- *         lookups_per_s=<median run> min=<slowest run> max=<fastest run>
+ *   table kind=<smr|rcu|smr_hash|rhashtable> readers=<n> update_pct=<p>
+ *         updates=<all runs> lookups_per_s=<median run> min=<slowest run>
+ *         max=<fastest run> insert_failures=<all runs>
  *
  * A lookup that meets an entry whose check word is wrong (freed memory)
  * fails the run with -EIO.
@@ -26,12 +32,14 @@
 #include <linux/jiffies.h>
 #include <linux/math64.h>
 #include <linux/rculist.h>
+#include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
 #include "smr.h"
 #include "smr_bench.h"
+#include "smr_hash.h"
 #include "smr_queue.h"
 
 #define TABLE_HASH_BITS		6
@@ -42,6 +50,8 @@ struct table_entry {
 	union {
 		struct smrq_link smr_link;
 		struct hlist_node rcu_link;
+		struct smrq_slink hash_link;
+		struct rhash_head rht_link;
 	};
 	u32 key;
 	u32 version;
@@ -66,18 +76,25 @@ struct table_run {
 	const struct table_kind *kind;
 	struct smr *smr;
 	struct table_bucket *buckets;
+	struct smr_hash hash;			/* kind smr_hash */
+	struct smrh_traits traits;
+	struct rhashtable rht;			/* kind rhashtable */
+	atomic_long_t insert_failures;
 	unsigned int update_pct;
 	unsigned long end;		/* jiffies */
 	atomic_long_t lookups;
 	atomic_long_t updates;
 };
 
-/* How one table differs from the other. */
+/* How one table differs from the others. */
 struct table_kind {
 	const char *name;
+	bool one_writer;	/* its writers share bucket 0's lock */
 	bool (*lookup)(struct table_run *r, u32 key);	/* false: bad entry */
-	struct table_entry *(*find_locked)(struct table_bucket *b, u32 key);
-	void (*insert_locked)(struct table_bucket *b, struct table_entry *e);
+	struct table_entry *(*find_locked)(struct table_run *r,
+					   struct table_bucket *b, u32 key);
+	void (*insert_locked)(struct table_run *r, struct table_bucket *b,
+			      struct table_entry *e);
 	void (*remove_locked)(struct table_run *r, struct table_bucket *b,
 			      struct table_entry *old);
 	void (*replace_locked)(struct table_run *r, struct table_bucket *b,
@@ -94,6 +111,13 @@ static u32 table_check(u32 key, u32 version)
 static struct table_bucket *table_bucket(struct table_run *r, u32 key)
 {
 	return &r->buckets[hash_32(key, TABLE_HASH_BITS)];
+}
+
+/* The lock an update of @key takes. */
+static spinlock_t *table_lock(struct table_run *r, u32 key)
+{
+	return r->kind->one_writer ? &r->buckets[0].lock :
+				     &table_bucket(r, key)->lock;
 }
 
 static struct table_entry *table_new(u32 key, u32 version)
@@ -126,7 +150,8 @@ static bool table_smr_lookup(struct table_run *r, u32 key)
 	return good;
 }
 
-static struct table_entry *table_smr_find_locked(struct table_bucket *b,
+static struct table_entry *table_smr_find_locked(struct table_run *r,
+						 struct table_bucket *b,
 						 u32 key)
 {
 	struct table_entry *e;
@@ -138,7 +163,8 @@ static struct table_entry *table_smr_find_locked(struct table_bucket *b,
 	return NULL;
 }
 
-static void table_smr_insert_locked(struct table_bucket *b,
+static void table_smr_insert_locked(struct table_run *r,
+				    struct table_bucket *b,
 				    struct table_entry *e)
 {
 	smrq_serialized_insert_head(&b->smr_head, &e->smr_link);
@@ -206,7 +232,8 @@ static bool table_rcu_lookup(struct table_run *r, u32 key)
 	return good;
 }
 
-static struct table_entry *table_rcu_find_locked(struct table_bucket *b,
+static struct table_entry *table_rcu_find_locked(struct table_run *r,
+						 struct table_bucket *b,
 						 u32 key)
 {
 	struct table_entry *e;
@@ -218,7 +245,8 @@ static struct table_entry *table_rcu_find_locked(struct table_bucket *b,
 	return NULL;
 }
 
-static void table_rcu_insert_locked(struct table_bucket *b,
+static void table_rcu_insert_locked(struct table_run *r,
+				    struct table_bucket *b,
 				    struct table_entry *e)
 {
 	hlist_add_head_rcu(&e->rcu_link, &b->rcu_head);
@@ -256,13 +284,169 @@ static void table_rcu_free_all(struct table_run *r)
 	}
 }
 
+/* ---- In an smr_hash -------------------------------------------------------- */
+
+static u32 table_hash_key_hash(struct smrh_key key, u32 seed)
+{
+	return smrh_key_hash_u64(key.u64, seed);
+}
+
+static u32 table_hash_obj_hash(const void *obj, u32 seed)
+{
+	return smrh_key_hash_u64(((const struct table_entry *)obj)->key, seed);
+}
+
+static bool table_hash_obj_equ(const void *obj, struct smrh_key key)
+{
+	return ((const struct table_entry *)obj)->key == key.u64;
+}
+
+static bool table_hash_lookup(struct table_run *r, u32 key)
+{
+	struct table_entry *e;
+	bool good = true;
+
+	smr_enter(r->smr);
+	e = smr_hash_entered_find(&r->hash, SMRH_SCALAR_KEY((u64)key),
+				  &r->traits);
+	if (e)
+		good = e->check == table_check(key, e->version);
+	smr_leave(r->smr);
+	return good;
+}
+
+static struct table_entry *table_hash_find_locked(struct table_run *r,
+						  struct table_bucket *b,
+						  u32 key)
+{
+	return smr_hash_serialized_find(&r->hash, SMRH_SCALAR_KEY((u64)key),
+					&r->traits);
+}
+
+static void table_hash_insert_locked(struct table_run *r,
+				     struct table_bucket *b,
+				     struct table_entry *e)
+{
+	smr_hash_serialized_insert(&r->hash, &e->hash_link, &r->traits);
+}
+
+static void table_hash_remove_locked(struct table_run *r,
+				     struct table_bucket *b,
+				     struct table_entry *old)
+{
+	if (smr_hash_serialized_remove(&r->hash, &old->hash_link, &r->traits))
+		table_smr_retire(r, old);
+}
+
+static void table_hash_replace_locked(struct table_run *r,
+				      struct table_bucket *b,
+				      struct table_entry *old,
+				      struct table_entry *new)
+{
+	if (smr_hash_serialized_replace(&r->hash, &old->hash_link,
+					&new->hash_link, &r->traits))
+		table_smr_retire(r, old);
+	else
+		kfree(new);
+}
+
+static void table_hash_kfree(void *obj)
+{
+	kfree(obj);
+}
+
+static void table_hash_free_all(struct table_run *r)
+{
+	smr_barrier(r->smr);
+	spin_lock(&r->buckets[0].lock);
+	smr_hash_serialized_clear(&r->hash, &r->traits, table_hash_kfree);
+	spin_unlock(&r->buckets[0].lock);
+	smr_hash_destroy(&r->hash);
+}
+
+/* ---- In an rhashtable ------------------------------------------------------ */
+
+static const struct rhashtable_params table_rht_params = {
+	.key_len = sizeof(u32),
+	.key_offset = offsetof(struct table_entry, key),
+	.head_offset = offsetof(struct table_entry, rht_link),
+	.nelem_hint = TABLE_KEYS / 2,
+	.automatic_shrinking = true,
+};
+
+static bool table_rht_lookup(struct table_run *r, u32 key)
+{
+	struct table_entry *e;
+	bool good = true;
+
+	rcu_read_lock();
+	e = rhashtable_lookup(&r->rht, &key, table_rht_params);
+	if (e)
+		good = e->check == table_check(key, e->version);
+	rcu_read_unlock();
+	return good;
+}
+
+static struct table_entry *table_rht_find_locked(struct table_run *r,
+						 struct table_bucket *b,
+						 u32 key)
+{
+	return rhashtable_lookup_fast(&r->rht, &key, table_rht_params);
+}
+
+static void table_rht_insert_locked(struct table_run *r,
+				    struct table_bucket *b,
+				    struct table_entry *e)
+{
+	if (rhashtable_insert_fast(&r->rht, &e->rht_link, table_rht_params)) {
+		atomic_long_inc(&r->insert_failures);
+		kfree(e);
+	}
+}
+
+static void table_rht_remove_locked(struct table_run *r,
+				    struct table_bucket *b,
+				    struct table_entry *old)
+{
+	if (!rhashtable_remove_fast(&r->rht, &old->rht_link, table_rht_params))
+		kfree_rcu(old, rcu_head);
+}
+
+static void table_rht_replace_locked(struct table_run *r,
+				     struct table_bucket *b,
+				     struct table_entry *old,
+				     struct table_entry *new)
+{
+	if (!rhashtable_replace_fast(&r->rht, &old->rht_link, &new->rht_link,
+				     table_rht_params))
+		kfree_rcu(old, rcu_head);
+	else
+		kfree(new);
+}
+
+static void table_rht_free_one(void *ptr, void *arg)
+{
+	kfree(ptr);
+}
+
+static void table_rht_free_all(struct table_run *r)
+{
+	rhashtable_free_and_destroy(&r->rht, table_rht_free_one, NULL);
+}
+
 static const struct table_kind table_kinds[] = {
-	{ "smr", table_smr_lookup, table_smr_find_locked,
+	{ "smr", false, table_smr_lookup, table_smr_find_locked,
 	  table_smr_insert_locked, table_smr_remove_locked,
 	  table_smr_replace_locked, table_smr_free_all },
-	{ "rcu", table_rcu_lookup, table_rcu_find_locked,
+	{ "rcu", false, table_rcu_lookup, table_rcu_find_locked,
 	  table_rcu_insert_locked, table_rcu_remove_locked,
 	  table_rcu_replace_locked, table_rcu_free_all },
+	{ "smr_hash", true, table_hash_lookup, table_hash_find_locked,
+	  table_hash_insert_locked, table_hash_remove_locked,
+	  table_hash_replace_locked, table_hash_free_all },
+	{ "rhashtable", false, table_rht_lookup, table_rht_find_locked,
+	  table_rht_insert_locked, table_rht_remove_locked,
+	  table_rht_replace_locked, table_rht_free_all },
 };
 
 /* ---- The workload ---------------------------------------------------------- */
@@ -278,8 +462,8 @@ static void table_update(struct table_run *r, u32 key, bool remove)
 	new = table_new(key, 0);
 	if (!new)
 		return;
-	spin_lock(&b->lock);
-	old = k->find_locked(b, key);
+	spin_lock(table_lock(r, key));
+	old = k->find_locked(r, b, key);
 	if (old && !remove) {
 		new->version = old->version + 1;
 		new->check = table_check(key, new->version);
@@ -288,10 +472,10 @@ static void table_update(struct table_run *r, u32 key, bool remove)
 	} else if (old) {
 		k->remove_locked(r, b, old);
 	} else {
-		k->insert_locked(b, new);
+		k->insert_locked(r, b, new);
 		new = NULL;
 	}
-	spin_unlock(&b->lock);
+	spin_unlock(table_lock(r, key));
 	kfree(new);
 }
 
@@ -339,9 +523,9 @@ static int table_fill(struct table_run *r)
 		e = table_new(key, 0);
 		if (!e)
 			return -ENOMEM;
-		spin_lock(&table_bucket(r, key)->lock);
-		r->kind->insert_locked(table_bucket(r, key), e);
-		spin_unlock(&table_bucket(r, key)->lock);
+		spin_lock(table_lock(r, key));
+		r->kind->insert_locked(r, table_bucket(r, key), e);
+		spin_unlock(table_lock(r, key));
 	}
 	return 0;
 }
@@ -375,6 +559,7 @@ static int table_compare(struct table_run *runs, unsigned int nthreads,
 	for (k = 0; k < nkinds; k++) {
 		runs[k].update_pct = update_pct;
 		atomic_long_set(&runs[k].updates, 0);
+		atomic_long_set(&runs[k].insert_failures, 0);
 	}
 	for (run = 0; run < bench_runs && !err; run++)
 		for (k = 0; k < nkinds && !err; k++)
@@ -384,15 +569,16 @@ static int table_compare(struct table_run *runs, unsigned int nthreads,
 	for (k = 0; k < nkinds && !err; k++) {
 		v = &per_s[k * bench_runs];
 		bench_sort_u64(v, bench_runs);
-		bench_printk("table kind=%s readers=%u update_pct=%u updates=%ld lookups_per_s=%llu min=%llu max=%llu",
+		bench_printk("table kind=%s readers=%u update_pct=%u updates=%ld lookups_per_s=%llu min=%llu max=%llu insert_failures=%ld",
 			     table_kinds[k].name, nthreads, update_pct,
 			     atomic_long_read(&runs[k].updates),
-			     v[bench_runs / 2], v[0], v[bench_runs - 1]);
+			     v[bench_runs / 2], v[0], v[bench_runs - 1],
+			     atomic_long_read(&runs[k].insert_failures));
 	}
 	return err;
 }
 
-static const unsigned int table_update_pcts[] = { 0, 1, 10 };
+static const unsigned int table_update_pcts[] = { 0, 1, 10, 50 };
 
 static void table_teardown(struct table_run *runs)
 {
@@ -408,7 +594,25 @@ static void table_teardown(struct table_run *runs)
 	rcu_barrier();
 }
 
-/* Both tables, filled alike; they share one smr domain. */
+/* The general tables' own setup: their traits, their first array. */
+static int table_setup_kind(struct table_run *r)
+{
+	if (r->kind->lookup == table_rht_lookup)
+		return rhashtable_init(&r->rht, &table_rht_params);
+	r->traits = (struct smrh_traits){
+		.link_offset = offsetof(struct table_entry, hash_link),
+		.smr = r->smr,
+		.key_hash = table_hash_key_hash,
+		.obj_hash = table_hash_obj_hash,
+		.obj_equ = table_hash_obj_equ,
+	};
+	smr_hash_init_empty(&r->hash);
+	if (r->kind->lookup == table_hash_lookup)
+		return smr_hash_init(&r->hash, TABLE_KEYS / 2);
+	return 0;
+}
+
+/* Every table, filled alike; they share one smr domain. */
 static int table_setup(struct table_run *runs)
 {
 	struct smr *smr = smr_domain_create(SMR_NONE, "bench-table");
@@ -420,6 +624,9 @@ static int table_setup(struct table_run *runs)
 	for (k = 0; k < ARRAY_SIZE(table_kinds); k++) {
 		runs[k].kind = &table_kinds[k];
 		runs[k].smr = smr;
+		err = table_setup_kind(&runs[k]);
+		if (err)
+			return err;
 		/* Both kinds of list head are empty when all zero. */
 		runs[k].buckets = kcalloc(TABLE_BUCKETS,
 					  sizeof(*runs[k].buckets), GFP_KERNEL);
@@ -435,7 +642,8 @@ static int table_setup(struct table_run *runs)
 }
 
 /**
- * bench_table() - lookups per second, smr lists against RCU hlists
+ * bench_table() - lookups per second: smr lists against RCU hlists, and
+ *	smr_hash against rhashtable
  *
  * Return: 0 or a negative errno.
  */
