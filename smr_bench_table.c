@@ -649,11 +649,15 @@ static int table_setup(struct table_run *runs)
  */
 int bench_table(void)
 {
-	struct table_run runs[ARRAY_SIZE(table_kinds)] = { };
+	/* Off the stack: an rhashtable is large with lockdep. */
+	struct table_run *runs = kcalloc(ARRAY_SIZE(table_kinds), sizeof(*runs),
+					 GFP_KERNEL);
 	unsigned int n, i;
 	u64 *per_s;
 	int err;
 
+	if (!runs)
+		return -ENOMEM;
 	per_s = kcalloc(ARRAY_SIZE(table_kinds) * bench_runs, sizeof(*per_s),
 			GFP_KERNEL);
 	err = per_s ? table_setup(runs) : -ENOMEM;
@@ -665,5 +669,6 @@ int bench_table(void)
 	}
 	table_teardown(runs);
 	kfree(per_s);
+	kfree(runs);
 	return err;
 }

@@ -111,12 +111,25 @@ static void misuse_free_with_reader(void)
 }
 
 /*
- * How long a stall may take to be reported: a liveness bound, far past
- * stall_ms=3000 (the harness's default), not a timing assertion.  The
- * reader holds its section until the report came, which the domain's
- * stall counter shows: a TCG vCPU that loses ticks only delays it.
+ * How long the reader may hold its section: a bound, past stall_ms=3000
+ * (the harness's default), not a timing assertion.  The reader holds it
+ * until the report came, which the domain's stall counter shows, so that
+ * a TCG vCPU that loses ticks only delays it.  Both sides count the bound
+ * in mdelay()s, not jiffies nor timers: a CPU that spins with interrupts
+ * or softirqs off may be the one that keeps jiffies, or that NOHZ moved
+ * the other CPUs' timers to (Debian's 6.1 showed both), and a long hold
+ * with interrupts off stalls every IPI sender, so it stays short.
  */
-#define MISUSE_STALL_LIVENESS_MS	60000
+#define MISUSE_STALL_HOLD_MS		10000
+
+/* Wait, by mdelay(), until @done or about MISUSE_STALL_HOLD_MS. */
+#define misuse_spin_until(done, step) ({				\
+	unsigned int __ms;						\
+									\
+	for (__ms = 0; !(done) && __ms < MISUSE_STALL_HOLD_MS; __ms += 20) \
+		step;							\
+	(done);								\
+})
 
 /*
  * The tick is a timer, run by the timer softirq of the reader's CPU,
@@ -162,7 +175,6 @@ static int misuse_staller_fn(void *arg)
 {
 	struct misuse_staller *r = arg;
 	unsigned long flags = 0;
-	unsigned long end = jiffies + msecs_to_jiffies(MISUSE_STALL_LIVENESS_MS);
 
 	smr_enter(r->smr);
 	if (!r->irqs_off)
@@ -170,9 +182,7 @@ static int misuse_staller_fn(void *arg)
 	complete(&r->inside);
 	if (r->irqs_off)
 		local_irq_save(flags);
-	/* Other CPUs keep jiffies going while this one has interrupts off. */
-	while (!READ_ONCE(r->reported) && time_before(jiffies, end))
-		cpu_relax();
+	misuse_spin_until(READ_ONCE(r->reported), mdelay(20));
 	if (r->irqs_off) {
 		local_irq_restore(flags);	/* the pending IPI runs here */
 		mdelay(500);
@@ -181,10 +191,33 @@ static int misuse_staller_fn(void *arg)
 	return 0;
 }
 
+/* One step of waiting for the report: with @poll, by polling. */
+static void misuse_wait_step(struct smr *smr, unsigned long goal, bool poll)
+{
+	if (poll)
+		smr_poll(smr, goal);
+	mdelay(20);
+}
+
+/*
+ * The staller's CPU: neither this one nor, where there is a choice, the
+ * boot CPU, which usually keeps jiffies (NOHZ hands the duty on only
+ * from an idle CPU): jiffies must go on while the staller spins.
+ */
+static int misuse_staller_cpu(void)
+{
+	int cpu, self = raw_smp_processor_id();
+
+	for_each_online_cpu(cpu)
+		if (cpu != self && cpu != cpumask_first(cpu_online_mask))
+			return cpu;
+	return cpumask_any_but(cpu_online_mask, self);
+}
+
 static void misuse_stall(struct smr *smr, bool irqs_off)
 {
 	struct misuse_staller r = { .smr = smr, .irqs_off = irqs_off };
-	unsigned long goal, end, stalls = smr_stat_sum(smr, SMR_STAT_STALL);
+	unsigned long goal, stalls = smr_stat_sum(smr, SMR_STAT_STALL);
 	struct task_struct *t;
 
 	init_completion(&r.inside);
@@ -194,7 +227,7 @@ static void misuse_stall(struct smr *smr, bool irqs_off)
 		return;
 	}
 	get_task_struct(t);
-	kthread_bind(t, cpumask_any_but(cpu_online_mask, raw_smp_processor_id()));
+	kthread_bind(t, misuse_staller_cpu());
 	wake_up_process(t);
 	wait_for_completion(&r.inside);
 	/* The reader holds the goal back: from now on it is timed. */
@@ -204,17 +237,11 @@ static void misuse_stall(struct smr *smr, bool irqs_off)
 	 * report until it came.  With interrupts off there is no tick
 	 * report: poll until the poller's came.
 	 */
-	end = jiffies + msecs_to_jiffies(MISUSE_STALL_LIVENESS_MS);
-	while (smr_stat_sum(smr, SMR_STAT_STALL) == stalls &&
-	       time_before(jiffies, end)) {
-		if (irqs_off)
-			smr_poll(smr, goal);
-		msleep(20);
-	}
+	misuse_spin_until(smr_stat_sum(smr, SMR_STAT_STALL) != stalls,
+			  misuse_wait_step(smr, goal, irqs_off));
 	WRITE_ONCE(r.reported, true);
-	end = jiffies + msecs_to_jiffies(MISUSE_STALL_LIVENESS_MS);
-	while (!smr_poll(smr, goal) && time_before(jiffies, end))
-		msleep(20);
+	if (!misuse_spin_until(smr_poll(smr, goal), mdelay(20)))
+		misuse_problems++;
 	kthread_stop(t);
 	put_task_struct(t);
 	smr_barrier(smr);	/* r.node's callback, before r goes */
