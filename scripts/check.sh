@@ -8,6 +8,7 @@
 #   smr.h's SMR_ABI_SYMBOL up to date with its layout (abi-hash.sh --check),
 #   scripts/smrstat --selftest,
 #   the misuses the build must refuse (must-not-build.sh).
+#   the Promela models under model/ (model-check.sh).
 # Findings are kept in build/check/<checker>.txt.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -70,6 +71,13 @@ run_must_not_build() {
 	"$SMR_ROOT/scripts/must-not-build.sh" 2>&1
 }
 
+# A finding: a model run whose outcome is not the expected one.
+run_model_check() {
+	"$SMR_ROOT/scripts/model-check.sh" >"$out/model-check.log" 2>&1 ||
+		grep WRONG "$out/model-check.log" ||
+		echo "model-check.sh failed: see $out/model-check.log"
+}
+
 run_abi_hash() {
 	"$SMR_ROOT/scripts/abi-hash.sh" --check 2>&1 || true
 }
@@ -85,4 +93,10 @@ n() { wc -l <"$out/$1.txt"; }
 log "checkpatch $(n checkpatch), sparse $(n sparse)," \
 	"kernel-doc $(n kernel_doc), abi-hash $(n abi_hash)," \
 	"smrstat $(n smrstat), must-not-build $(n must_not_build) findings"
+run_model_check >"$out/model_check.txt"
+if [ -s "$out/model_check.txt" ]; then
+	log "model_check findings:"
+	cat "$out/model_check.txt" >&2
+fi
+log "model-check $(n model_check) findings"
 [ "$(cat "$out"/*.txt | wc -l)" = 0 ] || die "static checks failed"

@@ -14,7 +14,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 PKGS=(build-essential bc flex bison libelf-dev libssl-dev cpio kmod xz-utils
       busybox-static sparse python3 linux-source-6.12 qemu-system-x86
-      gnuplot-nox dkms)
+      gnuplot-nox dkms spin)
 
 missing=()
 for p in "${PKGS[@]}"; do
