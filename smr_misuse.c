@@ -122,14 +122,13 @@ static void misuse_free_with_reader(void)
  */
 #define MISUSE_STALL_HOLD_MS		10000
 
-/* Wait, by mdelay(), until @done or about MISUSE_STALL_HOLD_MS. */
-#define misuse_spin_until(done, step) ({				\
+/* Wait, by @step (an mdelay(20)), until @done or MISUSE_STALL_HOLD_MS. */
+#define misuse_spin_until(done, step) do {				\
 	unsigned int __ms;						\
 									\
 	for (__ms = 0; !(done) && __ms < MISUSE_STALL_HOLD_MS; __ms += 20) \
 		step;							\
-	(done);								\
-})
+} while (0)
 
 /*
  * The tick is a timer, run by the timer softirq of the reader's CPU,
@@ -240,7 +239,8 @@ static void misuse_stall(struct smr *smr, bool irqs_off)
 	misuse_spin_until(smr_stat_sum(smr, SMR_STAT_STALL) != stalls,
 			  misuse_wait_step(smr, goal, irqs_off));
 	WRITE_ONCE(r.reported, true);
-	if (!misuse_spin_until(smr_poll(smr, goal), mdelay(20)))
+	misuse_spin_until(smr_poll(smr, goal), mdelay(20));
+	if (!smr_poll(smr, goal))
 		misuse_problems++;
 	kthread_stop(t);
 	put_task_struct(t);
