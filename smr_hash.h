@@ -191,6 +191,8 @@ static inline bool smr_hash_is_empty_initialized(struct smr_hash *h)
  * smr_hash_size() - the number of buckets
  * @h: the table
  *
+ * Context: holding the writer lock, or inside a section of the table's
+ * domain (a resize frees the old array after a wait for readers).
  * Return: the size of the current array (it may change at once).
  */
 static inline unsigned int smr_hash_size(struct smr_hash *h)

@@ -7,7 +7,7 @@
 #   kernel-doc -Wall on the headers in the repo root,
 #   smr.h's SMR_ABI_SYMBOL up to date with its layout (abi-hash.sh --check),
 #   scripts/smrstat --selftest,
-#   the misuses the build must refuse (must-not-build.sh).
+#   the misuses the build must refuse (must-not-build.sh),
 #   the Promela models under model/ (model-check.sh).
 # Findings are kept in build/check/<checker>.txt.
 set -euo pipefail
