@@ -12,7 +12,10 @@ struct smr;
 
 int torture_hash_start(struct smr *smr);
 void torture_hash_stop(void);
-bool torture_hash_lookup(void);
+#define SMR_TORTURE_HASH_STABLE	256
+#define SMR_TORTURE_HASH_CHURN	256
+
+bool torture_hash_lookup(unsigned int stable, unsigned int churn);
 unsigned long torture_hash_resizes(void);
 
 #endif /* _SMR_TORTURE_H */

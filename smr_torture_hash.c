@@ -22,8 +22,6 @@
 #include "smr_hash.h"
 #include "smr_torture.h"
 
-#define SMR_TORTURE_HASH_STABLE	256
-#define SMR_TORTURE_HASH_CHURN	256
 #define SMR_TORTURE_HASH_RESIZE	64
 #define SMR_TORTURE_HASH_MAX	256
 #define SMR_TORTURE_HASH_LIVE	0x5a5a1111UL
@@ -67,23 +65,28 @@ static bool torture_hash_obj_equ(const void *obj, struct smrh_key key)
 
 /**
  * torture_hash_lookup() - one stable and one churn lookup
+ * @stable: which stable key, below SMR_TORTURE_HASH_STABLE
+ * @churn: which churn key, below SMR_TORTURE_HASH_CHURN
+ *
+ * The caller picks the keys before its section: get_random_u32() takes a
+ * local_lock, which sleeps on PREEMPT_RT (a reader that blocked there let
+ * another task into its CPU's slot: "section entered twice" on Debian's
+ * RT kernel).
  *
  * Context: inside a section of the torture domain.
  * Return: false if the stable element was missed or an element was bad.
  */
-bool torture_hash_lookup(void)
+bool torture_hash_lookup(unsigned int stable, unsigned int churn)
 {
-	unsigned int i = get_random_u32() % SMR_TORTURE_HASH_STABLE;
 	struct torture_hash_elem *e;
 	bool ok;
 
 	e = smr_hash_entered_find(&torture_hash,
-				  SMRH_SCALAR_KEY(torture_hash_key(i, false)),
+				  SMRH_SCALAR_KEY(torture_hash_key(stable, false)),
 				  &torture_hash_traits);
-	ok = e == &torture_hash_stable[i];
-	i = get_random_u32() % SMR_TORTURE_HASH_CHURN;
+	ok = e == &torture_hash_stable[stable];
 	e = smr_hash_entered_find(&torture_hash,
-				  SMRH_SCALAR_KEY(torture_hash_key(i, true)),
+				  SMRH_SCALAR_KEY(torture_hash_key(churn, true)),
 				  &torture_hash_traits);
 	return ok && (!e || READ_ONCE(e->magic) == SMR_TORTURE_HASH_LIVE);
 }

@@ -385,13 +385,15 @@ static void torture_read_one(struct torture_reader *r)
 /* Look keys up in the hash workload's table (smr_torture_hash.c). */
 static void torture_read_hash(struct torture_reader *r)
 {
+	unsigned int stable = torture_random_below(SMR_TORTURE_HASH_STABLE);
+	unsigned int churn = torture_random_below(SMR_TORTURE_HASH_CHURN);
 	bool ok;
 
 	if (torture_lazy)
 		smr_lazy_enter(torture_smr);
 	else
 		smr_enter(torture_smr);
-	ok = torture_hash_lookup();
+	ok = torture_hash_lookup(stable, churn);
 	if (torture_lazy)
 		smr_lazy_leave(torture_smr);
 	else
