@@ -48,6 +48,9 @@
 
 #include "smr_hash.h"
 
+/* The largest array: 2^30 buckets (sizes are unsigned int). */
+#define SMRH_MAX_SHIFT	30
+
 /* Flexible array member initialized in static storage (a GCC extension). */
 const struct smrh_array smrh_empty_array = {
 	.shift = 0,
@@ -91,15 +94,18 @@ static void smrh_array_free(struct smrh_array *a)
 /**
  * smr_hash_init() - give a table its first array
  * @h: the table, empty-initialized or not yet used
- * @size: buckets, rounded up to a power of two (at least 1)
+ * @size: buckets, rounded up to a power of two (at least 1, at most 2^30)
  *
  * Context: task context, may sleep.  Before any writer uses the table.
- * Return: 0, or -ENOMEM (the table stays empty-initialized).
+ * Return: 0, -EINVAL (too large) or -ENOMEM (the table stays
+ * empty-initialized).
  */
 int smr_hash_init(struct smr_hash *h, unsigned int size)
 {
 	struct smrh_array *a;
 
+	if (size > 1U << SMRH_MAX_SHIFT)
+		return -EINVAL;
 	a = smrh_array_alloc(order_base_2(max(size, 1U)), get_random_u32());
 	if (!a)
 		return -ENOMEM;
@@ -197,7 +203,8 @@ static struct smrh_array *smrh_resize_begin(struct smr_hash *h,
 
 	lockdep_assert_held(lock);
 	if (h->resizing || old == &smrh_empty_array ||
-	    (shift_delta < 0 && !old->shift)) {
+	    (shift_delta < 0 && !old->shift) ||
+	    (shift_delta > 0 && old->shift >= SMRH_MAX_SHIFT)) {
 		*err = h->resizing ? -EBUSY : -EINVAL;
 		mutex_unlock(lock);
 		return NULL;
@@ -275,8 +282,9 @@ static struct smrq_slink *smrh_unzip_step(struct smrq_slink *cur,
  *
  * Context: task context, may sleep; not inside a section of the domain.
  * Return: 0; -EBUSY if a resize is under way; -EINVAL on an
- * empty-initialized table; -ENOMEM if there was no memory for the new
- * array or the unzip state (the table is unchanged and keeps working).
+ * empty-initialized table or one of 2^30 buckets; -ENOMEM if there was
+ * no memory for the new array or the unzip state (the table is unchanged
+ * and keeps working).
  */
 int smr_hash_grow_and_unlock(struct smr_hash *h, struct mutex *lock,
 			     const struct smrh_traits *traits)
