@@ -226,6 +226,13 @@ static void misuse_stall(struct smr *smr, bool irqs_off)
 		return;
 	}
 	get_task_struct(t);
+	/*
+	 * The poller stays off the staller's CPU: a wakeup from there may
+	 * move it there (wake-affine), behind a reader that spins with
+	 * interrupts off, which then holds on for MISUSE_STALL_HOLD_MS
+	 * with nobody polling (seen on the RT kernel).
+	 */
+	migrate_disable();
 	kthread_bind(t, misuse_staller_cpu());
 	wake_up_process(t);
 	wait_for_completion(&r.inside);
@@ -238,11 +245,18 @@ static void misuse_stall(struct smr *smr, bool irqs_off)
 	 */
 	misuse_spin_until(smr_stat_sum(smr, SMR_STAT_STALL) != stalls,
 			  misuse_wait_step(smr, goal, irqs_off));
+	if (smr_stat_sum(smr, SMR_STAT_STALL) == stalls) {
+		pr_err("%s: no stall reported in %u ms\n",
+		       irqs_off ? "stall-remote" : "stall-tick",
+		       MISUSE_STALL_HOLD_MS);
+		misuse_problems++;
+	}
 	WRITE_ONCE(r.reported, true);
 	misuse_spin_until(smr_poll(smr, goal), mdelay(20));
 	if (!smr_poll(smr, goal))
 		misuse_problems++;
 	kthread_stop(t);
+	migrate_enable();
 	put_task_struct(t);
 	smr_barrier(smr);	/* r.node's callback, before r goes */
 	misuse_check_usable(smr, irqs_off ? "stall-remote" : "stall-tick");
