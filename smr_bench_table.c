@@ -286,20 +286,7 @@ static void table_rcu_free_all(struct table_run *r)
 
 /* ---- In an smr_hash -------------------------------------------------------- */
 
-static u32 table_hash_key_hash(struct smrh_key key, u32 seed)
-{
-	return smrh_key_hash_u64(key.u64, seed);
-}
-
-static u32 table_hash_obj_hash(const void *obj, u32 seed)
-{
-	return smrh_key_hash_u64(((const struct table_entry *)obj)->key, seed);
-}
-
-static bool table_hash_obj_equ(const void *obj, struct smrh_key key)
-{
-	return ((const struct table_entry *)obj)->key == key.u64;
-}
+SMRH_TRAITS_DEFINE_SCALAR(table_hash, struct table_entry, key)
 
 static bool table_hash_lookup(struct table_run *r, u32 key)
 {
@@ -599,13 +586,8 @@ static int table_setup_kind(struct table_run *r)
 {
 	if (r->kind->lookup == table_rht_lookup)
 		return rhashtable_init(&r->rht, &table_rht_params);
-	r->traits = (struct smrh_traits){
-		.link_offset = offsetof(struct table_entry, hash_link),
-		.smr = r->smr,
-		.key_hash = table_hash_key_hash,
-		.obj_hash = table_hash_obj_hash,
-		.obj_equ = table_hash_obj_equ,
-	};
+	r->traits = SMRH_SCALAR_TRAITS(table_hash, struct table_entry,
+				       hash_link, r->smr);
 	smr_hash_init_empty(&r->hash);
 	if (r->kind->lookup == table_hash_lookup)
 		return smr_hash_init(&r->hash, TABLE_KEYS / 2);

@@ -111,6 +111,47 @@ struct smrh_traits {
 };
 
 /**
+ * SMRH_TRAITS_DEFINE_SCALAR() - the traits' functions for an integer key
+ * @prefix: the functions are @prefix##_key_hash, _obj_hash and _obj_equ
+ * @type: the element's type (a struct)
+ * @key_field: the element's integer key (looked up with SMRH_SCALAR_KEY())
+ *
+ * Defines the hash and equality functions of a table whose elements are
+ * found by an integer member; SMRH_SCALAR_TRAITS() makes the traits.
+ */
+#define SMRH_TRAITS_DEFINE_SCALAR(prefix, type, key_field)		\
+static u32 prefix##_key_hash(struct smrh_key key, u32 seed)		\
+{									\
+	return smrh_key_hash_u64(key.u64, seed);			\
+}									\
+static u32 prefix##_obj_hash(const void *obj, u32 seed)		\
+{									\
+	return smrh_key_hash_u64(((const type *)obj)->key_field, seed);	\
+}									\
+static bool prefix##_obj_equ(const void *obj, struct smrh_key key)	\
+{									\
+	return ((const type *)obj)->key_field == key.u64;		\
+}
+
+/**
+ * SMRH_SCALAR_TRAITS() - the traits of a table with an integer key
+ * @prefix: as given to SMRH_TRAITS_DEFINE_SCALAR()
+ * @type: the element's type
+ * @link_field: the element's struct smrq_slink
+ * @domain: the domain readers search in
+ *
+ * A struct smrh_traits value; add .obj_try_get to it where wanted.
+ */
+#define SMRH_SCALAR_TRAITS(prefix, type, link_field, domain)		\
+	((struct smrh_traits){						\
+		.link_offset = offsetof(type, link_field),		\
+		.smr = (domain),					\
+		.key_hash = prefix##_key_hash,				\
+		.obj_hash = prefix##_obj_hash,				\
+		.obj_equ = prefix##_obj_equ,				\
+	})
+
+/**
  * struct smrh_array - one size of a table, as readers see it
  * @shift: log2 of the number of buckets
  * @seed: the hash seed, the same for every array of a table

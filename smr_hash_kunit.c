@@ -43,20 +43,7 @@ struct hash_test {
 	u64 keys[HASH_RACE_KEYS + HASH_RACE_GONE];
 };
 
-static u32 hash_test_key_hash(struct smrh_key key, u32 seed)
-{
-	return smrh_key_hash_u64(key.u64, seed);
-}
-
-static u32 hash_test_obj_hash(const void *obj, u32 seed)
-{
-	return smrh_key_hash_u64(((const struct hash_elem *)obj)->key, seed);
-}
-
-static bool hash_test_obj_equ(const void *obj, struct smrh_key key)
-{
-	return ((const struct hash_elem *)obj)->key == key.u64;
-}
+SMRH_TRAITS_DEFINE_SCALAR(hash_test, struct hash_elem, key)
 
 static bool hash_test_try_get(void *obj)
 {
@@ -85,14 +72,8 @@ static int smr_hash_test_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	t->smr = smr_domain_create(SMR_NONE, "kunit-hash");
 	KUNIT_ASSERT_NOT_NULL(test, t->smr);
-	t->traits = (struct smrh_traits){
-		.link_offset = offsetof(struct hash_elem, link),
-		.smr = t->smr,
-		.key_hash = hash_test_key_hash,
-		.obj_hash = hash_test_obj_hash,
-		.obj_equ = hash_test_obj_equ,
-		.obj_try_get = hash_test_try_get,
-	};
+	t->traits = SMRH_SCALAR_TRAITS(hash_test, struct hash_elem, link, t->smr);
+	t->traits.obj_try_get = hash_test_try_get;
 	smr_hash_init_empty(&t->h);
 	mutex_init(&t->lock);
 	t->elems = kunit_kcalloc(test, n, sizeof(*t->elems), GFP_KERNEL);

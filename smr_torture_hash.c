@@ -47,21 +47,7 @@ static u64 torture_hash_key(unsigned int i, bool churn)
 	return 2 * (u64)i + churn;
 }
 
-static u32 torture_hash_key_hash(struct smrh_key key, u32 seed)
-{
-	return smrh_key_hash_u64(key.u64, seed);
-}
-
-static u32 torture_hash_obj_hash(const void *obj, u32 seed)
-{
-	return smrh_key_hash_u64(((const struct torture_hash_elem *)obj)->key,
-				 seed);
-}
-
-static bool torture_hash_obj_equ(const void *obj, struct smrh_key key)
-{
-	return ((const struct torture_hash_elem *)obj)->key == key.u64;
-}
+SMRH_TRAITS_DEFINE_SCALAR(torture_hash, struct torture_hash_elem, key)
 
 /**
  * torture_hash_lookup() - one stable and one churn lookup
@@ -167,13 +153,9 @@ int torture_hash_start(struct smr *smr)
 	struct task_struct *task;
 	unsigned int i;
 
-	torture_hash_traits = (struct smrh_traits){
-		.link_offset = offsetof(struct torture_hash_elem, link),
-		.smr = smr,
-		.key_hash = torture_hash_key_hash,
-		.obj_hash = torture_hash_obj_hash,
-		.obj_equ = torture_hash_obj_equ,
-	};
+	torture_hash_traits = SMRH_SCALAR_TRAITS(torture_hash,
+						  struct torture_hash_elem,
+						  link, smr);
 	torture_hash_stable = kcalloc(SMR_TORTURE_HASH_STABLE,
 				      sizeof(*torture_hash_stable), GFP_KERNEL);
 	if (!torture_hash_stable || smr_hash_init(&torture_hash, 1)) {
