@@ -286,7 +286,12 @@ static void table_rcu_free_all(struct table_run *r)
 
 /* ---- In an smr_hash -------------------------------------------------------- */
 
-SMRH_TRAITS_DEFINE_SCALAR(table_hash, struct table_entry, key)
+static u64 table_hash_key(const void *obj)
+{
+	return ((const struct table_entry *)obj)->key;
+}
+
+SMRH_TRAITS_DEFINE_SCALAR(table_hash, table_hash_key)
 
 static bool table_hash_lookup(struct table_run *r, u32 key)
 {

@@ -113,31 +113,35 @@ struct smrh_traits {
 /**
  * SMRH_TRAITS_DEFINE_SCALAR() - the traits' functions for an integer key
  * @prefix: the functions are @prefix##_key_hash, _obj_hash and _obj_equ
- * @type: the element's type (a struct)
- * @key_field: the element's integer key (looked up with SMRH_SCALAR_KEY())
+ * @key_of: u64 key_of(const void *obj), the element's key
  *
  * Defines the hash and equality functions of a table whose elements are
- * found by an integer member; SMRH_SCALAR_TRAITS() makes the traits.
+ * found by an integer (looked up with SMRH_SCALAR_KEY()), from a function
+ * that reads it; SMRH_SCALAR_TRAITS() makes the traits.
  */
-#define SMRH_TRAITS_DEFINE_SCALAR(prefix, type, key_field)		\
+#define SMRH_TRAITS_DEFINE_SCALAR(prefix, key_of)			\
+static u64 prefix##_obj_key(const void *obj)				\
+{									\
+	return key_of(obj);						\
+}									\
 static u32 prefix##_key_hash(struct smrh_key key, u32 seed)		\
 {									\
 	return smrh_key_hash_u64(key.u64, seed);			\
 }									\
 static u32 prefix##_obj_hash(const void *obj, u32 seed)		\
 {									\
-	return smrh_key_hash_u64(((const type *)obj)->key_field, seed);	\
+	return smrh_key_hash_u64(prefix##_obj_key(obj), seed);		\
 }									\
 static bool prefix##_obj_equ(const void *obj, struct smrh_key key)	\
 {									\
-	return ((const type *)obj)->key_field == key.u64;		\
+	return prefix##_obj_key(obj) == key.u64;			\
 }
 
 /**
  * SMRH_SCALAR_TRAITS() - the traits of a table with an integer key
  * @prefix: as given to SMRH_TRAITS_DEFINE_SCALAR()
  * @type: the element's type
- * @link_field: the element's struct smrq_slink
+ * @link_field: its struct smrq_slink member
  * @domain: the domain readers search in
  *
  * A struct smrh_traits value; add .obj_try_get to it where wanted.

@@ -43,7 +43,12 @@ struct hash_test {
 	u64 keys[HASH_RACE_KEYS + HASH_RACE_GONE];
 };
 
-SMRH_TRAITS_DEFINE_SCALAR(hash_test, struct hash_elem, key)
+static u64 hash_test_key(const void *obj)
+{
+	return ((const struct hash_elem *)obj)->key;
+}
+
+SMRH_TRAITS_DEFINE_SCALAR(hash_test, hash_test_key)
 
 static bool hash_test_try_get(void *obj)
 {

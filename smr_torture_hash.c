@@ -47,7 +47,12 @@ static u64 torture_hash_key(unsigned int i, bool churn)
 	return 2 * (u64)i + churn;
 }
 
-SMRH_TRAITS_DEFINE_SCALAR(torture_hash, struct torture_hash_elem, key)
+static u64 torture_hash_elem_key(const void *obj)
+{
+	return ((const struct torture_hash_elem *)obj)->key;
+}
+
+SMRH_TRAITS_DEFINE_SCALAR(torture_hash, torture_hash_elem_key)
 
 /**
  * torture_hash_lookup() - one stable and one churn lookup
@@ -153,9 +158,8 @@ int torture_hash_start(struct smr *smr)
 	struct task_struct *task;
 	unsigned int i;
 
-	torture_hash_traits = SMRH_SCALAR_TRAITS(torture_hash,
-						  struct torture_hash_elem,
-						  link, smr);
+	torture_hash_traits =
+		SMRH_SCALAR_TRAITS(torture_hash, struct torture_hash_elem, link, smr);
 	torture_hash_stable = kcalloc(SMR_TORTURE_HASH_STABLE,
 				      sizeof(*torture_hash_stable), GFP_KERNEL);
 	if (!torture_hash_stable || smr_hash_init(&torture_hash, 1)) {
