@@ -47,6 +47,7 @@
 #include <linux/slab.h>
 
 #include "smr_hash.h"
+#include "smr_internal.h"
 
 /* The largest array: 2^30 buckets (sizes are unsigned int). */
 #define SMRH_MAX_SHIFT	30
@@ -71,11 +72,17 @@ void smr_hash_test_fail_alloc(unsigned int n)
 }
 EXPORT_SYMBOL_GPL(smr_hash_test_fail_alloc);
 
+/* Should this array allocation fail (smr_hash_test_fail_alloc())? */
+bool smrh_test_alloc_fails(void)
+{
+	return atomic_add_unless(&smrh_fail_allocs, -1, 0);
+}
+
 static struct smrh_array *smrh_array_alloc(unsigned int shift, u32 seed)
 {
 	struct smrh_array *a;
 
-	if (atomic_add_unless(&smrh_fail_allocs, -1, 0))
+	if (smrh_test_alloc_fails())
 		return NULL;
 	a = kvzalloc(struct_size(a, buckets, 1UL << shift), GFP_KERNEL);
 	if (a) {

@@ -200,7 +200,10 @@ int smr_hash_shrink_and_unlock(struct smr_hash *h, struct mutex *lock,
 void smr_hash_serialized_clear(struct smr_hash *h,
 			       const struct smrh_traits *traits,
 			       void (*free)(void *obj));
-/* Test hook for smr's own KUnit suites, not for consumers (smr_hash.c). */
+/*
+ * Test hook for smr's own KUnit suites, not for consumers: the next @n
+ * array allocations of smr_hash and smr_shash tables fail (smr_hash.c).
+ */
 void smr_hash_test_fail_alloc(unsigned int n);
 
 static inline void *smrh_obj(struct smrq_slink *link,

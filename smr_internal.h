@@ -176,4 +176,7 @@ void smr_debugfs_exit(void);
 void smr_debugfs_add(struct smr *smr);
 void smr_debugfs_remove(struct smr *smr);
 
+/* smr_hash.c: the test hook of smr_hash_test_fail_alloc(), for both tables. */
+bool smrh_test_alloc_fails(void);
+
 #endif /* _SMR_INTERNAL_H */
