@@ -25,7 +25,7 @@
  *        grows=<n> grow_us=<time inside grow calls> grow_max_us=<longest>
  *        grow_failures=<n> insert_failures=<n> buckets_start=<n>
  *        buckets=<n> windows=<n> min=<lookups per 10 ms>
- *        median=<lookups per 10 ms> steady_windows=<n>
+ *        p10=<10th percentile> median=<lookups per 10 ms> steady_windows=<n>
  *        steady=<lookups per 10 ms> min_ratio=<min / steady>
  *        median_ratio=<median / steady> printed=<windows> stride=<n>
  *   growwin kind=<k> run=<r> phase=<pre|grow|settle|steady|edge>
@@ -355,6 +355,7 @@ static enum hrtimer_restart grow_sample(struct hrtimer *timer)
 {
 	struct grow_run *g = container_of(timer, struct grow_run, timer);
 	struct grow_sample *s;
+	ktime_t now = ktime_get();
 	unsigned int i;
 	u64 sum = 0;
 
@@ -362,12 +363,17 @@ static enum hrtimer_restart grow_sample(struct hrtimer *timer)
 		s = &g->samples[g->nsamples++];
 		for (i = 0; i < g->readers; i++)
 			sum += READ_ONCE(g->counts[i].lookups);
-		s->t_ns = ktime_get_ns();
+		s->t_ns = ktime_to_ns(now);
 		s->lookups = sum;
 	} else {
 		g->samples_full = true;
 	}
-	hrtimer_forward_now(timer, ms_to_ktime(GROW_WINDOW_MS));
+	/*
+	 * The next window ends 10 ms after this sample, not on a fixed grid:
+	 * a late tick then makes one longer window, not a long one and a
+	 * sliver.
+	 */
+	hrtimer_set_expires(timer, ktime_add_ms(now, GROW_WINDOW_MS));
 	return HRTIMER_RESTART;
 }
 
@@ -495,6 +501,7 @@ static void grow_report(struct grow_run *g, u64 *per)
 {
 	unsigned int i, nwin = 0, nsteady = 0, stride, printed = 0;
 	u64 steady_n = 0, steady_ns = 0, steady = 0, v, gmin = 0, gmed = 0;
+	u64 gp10 = 0;
 	char min_ratio[24], med_ratio[24];
 	struct grow_mem m = { 0 };
 	const char *phase;
@@ -517,6 +524,7 @@ static void grow_report(struct grow_run *g, u64 *per)
 	if (nwin) {
 		bench_sort_u64(per, nwin);
 		gmin = per[0];
+		gp10 = per[nwin / 10];
 		gmed = per[nwin / 2];
 	}
 	grow_ratio(min_ratio, sizeof(min_ratio), gmin, nwin ? steady : 0);
@@ -534,7 +542,7 @@ static void grow_report(struct grow_run *g, u64 *per)
 			     v);
 		printed++;
 	}
-	bench_printk("grow kind=%s run=%u readers=%u start=%u entries=%u fill_us=%llu settle_us=%llu grows=%ld grow_us=%lld grow_max_us=%lld grow_failures=%ld insert_failures=%lu buckets_start=%lu buckets=%lu windows=%u min=%lld median=%lld steady_windows=%u steady=%lld min_ratio=%s median_ratio=%s printed=%u stride=%u samples_full=%d",
+	bench_printk("grow kind=%s run=%u readers=%u start=%u entries=%u fill_us=%llu settle_us=%llu grows=%ld grow_us=%lld grow_max_us=%lld grow_failures=%ld insert_failures=%lu buckets_start=%lu buckets=%lu windows=%u min=%lld p10=%lld median=%lld steady_windows=%u steady=%lld min_ratio=%s median_ratio=%s printed=%u stride=%u samples_full=%d",
 		     g->kind->name, g->run, g->readers, GROW_START,
 		     bench_grow_entries,
 		     div_u64(g->fill1 - g->fill0, NSEC_PER_USEC),
@@ -546,7 +554,7 @@ static void grow_report(struct grow_run *g, u64 *per)
 		     (s64)div_u64(g->grow_max_ns, NSEC_PER_USEC),
 		     g->grow_failures, g->insert_failures, g->buckets_start,
 		     m.buckets, nwin, nwin ? (s64)gmin : -1LL,
-		     nwin ? (s64)gmed : -1LL, nsteady,
+		     nwin ? (s64)gp10 : -1LL, nwin ? (s64)gmed : -1LL, nsteady,
 		     nsteady ? (s64)steady : -1LL, min_ratio, med_ratio,
 		     printed, stride, g->samples_full);
 	/* array_alloc / entries + link_bytes, with three decimals. */
