@@ -25,9 +25,11 @@
  *        grows=<n> grow_us=<time inside grow calls> grow_max_us=<longest>
  *        grow_failures=<n> insert_failures=<n> buckets_start=<n>
  *        buckets=<n> windows=<n> min=<lookups per 10 ms>
- *        p10=<10th percentile> median=<lookups per 10 ms> steady_windows=<n>
- *        steady=<lookups per 10 ms> min_ratio=<min / steady>
- *        median_ratio=<median / steady> printed=<windows> stride=<n>
+ *        p10=<10th percentile> median=<lookups per 10 ms>
+ *        steady_windows=<n> steady=<lookups per 10 ms>
+ *        min_ratio=<min / steady> median_ratio=<median / steady>
+ *        printed=<windows printed> stride=<every nth printed>
+ *        samples_full=<1: windows past GROW_MAX_SAMPLES were not kept>
  *   growwin kind=<k> run=<r> phase=<pre|grow|settle|steady|edge>
  *        t_us=<window end, from the fill's start> lookups=<in the window>
  *        per_10ms=<normalized to 10 ms>
@@ -103,7 +105,7 @@ struct grow_run {
 	/* Kind smr_hash: the table, its traits and writer lock. */
 	struct smr_hash hash;
 	struct smrh_traits traits;
-	struct mutex lock;
+	struct mutex lock;	/* serializes the smr_hash's writer */
 	/* Kind rhashtable. */
 	struct rhashtable rht;
 	/* smr_shash (issue 13): its table goes here. */
@@ -294,7 +296,7 @@ static void grow_rht_settle(struct grow_run *g)
 		       work_pending(&g->rht.run_work);
 		mutex_unlock(&g->rht.mutex);
 		if (busy)
-			msleep(1);
+			usleep_range(1000, 2000);
 	} while (busy && !bench_stopping());
 }
 
@@ -444,6 +446,7 @@ static int grow_reader(struct grow_run *g, unsigned int id)
 	for (i = 0; !READ_ONCE(g->stop); i++) {
 		/* The writer's line, read now and then. */
 		if (!(i % 256)) {
+			/* Pairs with grow_insert(): keys below n are in. */
 			n = smp_load_acquire(&g->filled);
 			cond_resched();
 		}

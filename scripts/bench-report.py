@@ -400,10 +400,10 @@ class Report:
                 'from its worker ("settle": until its last resize ended). '
                 'A lookup costs more as the table outgrows the caches, so '
                 'the first windows, on a small table, run above the final '
-                'size\'s steady rate. Measured on %s: compare the ratios, '
-                'not the absolute rates.' % (', '.join('{:,}'.format(v) for v in start), size,
-                            '/'.join(str(v) for v in readers),
-                            self.args.label))
+                'size\'s steady rate. Measured on %s, not bare metal: compare '
+                'the ratios, not the absolute rates.' % (
+                    ', '.join('{:,}'.format(v) for v in start), size,
+                    '/'.join(str(v) for v in readers), self.args.label))
         if entries[0] < GROW_WANTED:
             note += (' **Filled to %s entries, less than the issue\'s '
                      '1,048,576 (grow_entries=%d).**' % (size, entries[0]))
@@ -421,8 +421,8 @@ class Report:
                 rows.append([k, run, '{:,}'.format(int(r['entries'])),
                              fmt_time(r['fill_us'] * 1e3),
                              fmt_time(r['settle_us'] * 1e3), grows,
-                             '%s → %s' % ('{:,}'.format(int(r['buckets_start'])),
-                                          '{:,}'.format(int(r['buckets']))),
+                             '{:,} → {:,}'.format(int(r['buckets_start']),
+                                                  int(r['buckets'])),
                              fmt_count(r['windows']), fmt_rate(r['min']),
                              fmt_rate(r.get('p10')), fmt_rate(r['median']),
                              fmt_rate(steady),
@@ -755,9 +755,10 @@ def selftest():
         pngs = sorted(f for f in os.listdir(tmp) if f.endswith('.png'))
     checks = [
         ('exit status 0', rc == 0),
-        ('six sections', all(s in md for s in (
+        ('seven sections', all(s in md for s in (
             '## Targets', '## 1. Read side', '## 2. Writer side',
-            '## 3. Synchronize latency', '## 4. Flood', '## 5. Read-mostly'))),
+            '## 3. Synchronize latency', '## 4. Flood', '## 5. Read-mostly',
+            '## 6. Lookups during a grow'))),
         # smr 38.2 / rcu 12.1 = 3.16 at readers=1; 49.97 / 12.22 at 4.
         ('read ratios', '| smr | 38.2 | 35.5–42.8 | 50.0 | 3.16 / 4.09 |' in md),
         ('flat column', '| 1.31 |' in md),
@@ -776,6 +777,14 @@ def selftest():
          'readers and updates row, the lowest) | 1.30 | yes |' in md),
         ('table ratio', '| 4 | 10% | 6,300,000 | 6,400,000 | n/a | n/a | 0.98 |'
          ' n/a | n/a / n/a |' in md),
+        # 1,992 / 7,295 = 0.27; 4,586 / 7,295 = 0.63; 6,136 / 7,295 = 0.84.
+        ('grow row', '| smr_hash | 0 | 1,048,576 | 7421.7 ms | 34.0 µs | 10,'
+         ' 3766.6 ms in them (longest 2052.9 ms) | 1,024 → 1,048,576 | 474 |'
+         ' 1,992 | 4,586 | 6,136 | 7,295 | 0.27 | 0.63 | 0.84 | 0 |' in md),
+        # fill 7.42 s / 13.67 s; (0.273 / 0.111); steady 7,295 / 9,658.
+        ('grow against rhashtable', '| 0 | 0.54 | 0.54 | 2.47 | 0.76 |' in md),
+        ('bytes per entry', '| rhashtable | 1,048,576 | 2,097,152 | 16.0 MiB'
+         ' | 16.0 MiB | 8 | 24.003 | 48 / 64 |' in md),
         ('target met', '| smr read ≤ 0.8 × srcu (readers=1) | 0.69 | yes |'
          in md),
         ('target not met', '| smr read flat: ns(4)/ns(1) ≤ 1.25 | 1.31 | no |'
@@ -785,9 +794,9 @@ def selftest():
         ('kernel message skipped', 'progress' not in md),
     ]
     if shutil.which('gnuplot'):
-        checks.append(('three plots', pngs == [
-            '2000-01-01-fixture-flood-mem.png', '2000-01-01-fixture-read.png',
-            '2000-01-01-fixture-sync-cdf.png']))
+        checks.append(('four plots', pngs == [
+            '2000-01-01-fixture-flood-mem.png', '2000-01-01-fixture-grow.png',
+            '2000-01-01-fixture-read.png', '2000-01-01-fixture-sync-cdf.png']))
         checks.append(('plots linked', '](2000-01-01-fixture-read.png)' in md))
     bad = [name for name, ok in checks if not ok]
     for name, ok in checks:
