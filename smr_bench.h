@@ -10,6 +10,7 @@
  *   smr_bench_sync.c    update side: advance, poll, synchronize latency
  *   smr_bench_flood.c   reclamation throughput and deferred memory
  *   smr_bench_table.c   a read-mostly hash table, smr lists vs RCU hlists
+ *   smr_bench_grow.c    lookups while smr_hash and rhashtable grow
  *
  * Results are lines of "<record> key=value ...", described in
  * Documentation/performance.rst; scripts/bench-report.py reads them.
@@ -25,6 +26,12 @@ extern unsigned int bench_loops;
 extern unsigned int bench_sync_samples;
 extern unsigned int bench_flood_ms;
 extern unsigned int bench_table_ms;
+extern unsigned int bench_grow_entries;
+extern unsigned int bench_grow_steady_ms;
+extern unsigned int bench_grow_runs;
+
+/* The entries the grow part's tables hold before their fill. */
+#define BENCH_GROW_START	1024
 
 /* The number of CPUs the parts spread their threads over. */
 unsigned int bench_ncpus(void);
@@ -81,5 +88,6 @@ int bench_writer(void);
 int bench_sync(void);
 int bench_flood(void);
 int bench_table(void);
+int bench_grow(void);
 
 #endif /* _SMR_BENCH_H */

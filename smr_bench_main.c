@@ -28,9 +28,9 @@
 
 #include "smr_bench.h"
 
-static char *parts = "read,writer,sync,flood,table";
+static char *parts = "read,writer,sync,flood,table,grow";
 module_param(parts, charp, 0444);
-MODULE_PARM_DESC(parts, "Comma-separated parts to run: read,writer,sync,flood,table");
+MODULE_PARM_DESC(parts, "Comma-separated parts to run: read,writer,sync,flood,table,grow");
 
 unsigned int bench_runs = 5;
 module_param_named(runs, bench_runs, uint, 0444);
@@ -52,6 +52,18 @@ unsigned int bench_table_ms = 500;
 module_param_named(table_ms, bench_table_ms, uint, 0444);
 MODULE_PARM_DESC(table_ms, "Length of each hash table run (10-60000 ms)");
 
+unsigned int bench_grow_entries = 1U << 20;
+module_param_named(grow_entries, bench_grow_entries, uint, 0444);
+MODULE_PARM_DESC(grow_entries, "Entries the grow part fills its tables to, from 1024 (2048-16777216)");
+
+unsigned int bench_grow_steady_ms = 500;
+module_param_named(grow_steady_ms, bench_grow_steady_ms, uint, 0444);
+MODULE_PARM_DESC(grow_steady_ms, "Length of the grow part's steady run after each fill (10-60000 ms)");
+
+unsigned int bench_grow_runs = 1;
+module_param_named(grow_runs, bench_grow_runs, uint, 0444);
+MODULE_PARM_DESC(grow_runs, "Fills per table in the grow part (1-100)");
+
 static unsigned int max_readers;
 module_param(max_readers, uint, 0444);
 MODULE_PARM_DESC(max_readers, "CPUs to spread threads over (0: every online CPU)");
@@ -69,6 +81,7 @@ static const struct bench_part bench_parts[] = {
 	{ "sync", bench_sync },
 	{ "flood", bench_flood },
 	{ "table", bench_table },
+	{ "grow", bench_grow },
 };
 
 static char *bench_results;
@@ -379,7 +392,7 @@ static bool bench_parts_valid(void)
 static bool bench_params_valid(void)
 {
 	if (!bench_parts_valid()) {
-		pr_err("parts must be a comma-separated list of read,writer,sync,flood,table\n");
+		pr_err("parts must be a comma-separated list of read,writer,sync,flood,table,grow\n");
 		return false;
 	}
 	if (!bench_runs || bench_runs > 100 ||
@@ -388,6 +401,13 @@ static bool bench_params_valid(void)
 	    bench_flood_ms < 10 || bench_flood_ms > 60000 ||
 	    bench_table_ms < 10 || bench_table_ms > 60000) {
 		pr_err("runs must be 1-100, loops 100-100000000, sync_samples 2-10000, flood_ms and table_ms 10-60000\n");
+		return false;
+	}
+	if (bench_grow_entries < 2 * BENCH_GROW_START ||
+	    bench_grow_entries > 16777216 ||
+	    bench_grow_steady_ms < 10 || bench_grow_steady_ms > 60000 ||
+	    !bench_grow_runs || bench_grow_runs > 100) {
+		pr_err("grow_entries must be 2048-16777216, grow_steady_ms 10-60000, grow_runs 1-100\n");
 		return false;
 	}
 	return true;

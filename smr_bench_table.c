@@ -39,28 +39,13 @@
 
 #include "smr.h"
 #include "smr_bench.h"
+#include "smr_bench_table.h"
 #include "smr_hash.h"
 #include "smr_queue.h"
 
 #define TABLE_HASH_BITS		6
 #define TABLE_BUCKETS		BIT(TABLE_HASH_BITS)
 #define TABLE_KEYS		1024
-
-struct table_entry {
-	union {
-		struct smrq_link smr_link;
-		struct hlist_node rcu_link;
-		struct smrq_slink hash_link;
-		struct rhash_head rht_link;
-	};
-	u32 key;
-	u32 version;
-	u32 check;
-	union {
-		struct smr_node smr_node;
-		struct rcu_head rcu_head;
-	};
-};
 
 struct table_bucket {
 	spinlock_t lock;	/* serializes the bucket's writers */
@@ -103,11 +88,6 @@ struct table_kind {
 	void (*free_all)(struct table_run *r);
 };
 
-static u32 table_check(u32 key, u32 version)
-{
-	return hash_32(key ^ (version << 16), 32) ^ 0x5afe5afe;
-}
-
 static struct table_bucket *table_bucket(struct table_run *r, u32 key)
 {
 	return &r->buckets[hash_32(key, TABLE_HASH_BITS)];
@@ -118,18 +98,6 @@ static spinlock_t *table_lock(struct table_run *r, u32 key)
 {
 	return r->kind->one_writer ? &r->buckets[0].lock :
 				     &table_bucket(r, key)->lock;
-}
-
-static struct table_entry *table_new(u32 key, u32 version)
-{
-	struct table_entry *e = kzalloc(sizeof(*e), GFP_KERNEL);
-
-	if (e) {
-		e->key = key;
-		e->version = version;
-		e->check = table_check(key, version);
-	}
-	return e;
 }
 
 /* ---- On smr lists -------------------------------------------------------- */
@@ -469,15 +437,6 @@ static void table_update(struct table_run *r, u32 key, bool remove)
 	}
 	spin_unlock(table_lock(r, key));
 	kfree(new);
-}
-
-/* A small per-thread generator: the lookups must not share a lock. */
-static u32 table_random(u32 *state)
-{
-	*state ^= *state << 13;
-	*state ^= *state >> 17;
-	*state ^= *state << 5;
-	return *state;
 }
 
 static int table_thread(unsigned int id, void *arg)

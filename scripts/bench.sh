@@ -24,9 +24,10 @@
 #                               given as argument
 #   BENCH_POSSIBLE="4 16 64"    debian-possible's possible CPU counts
 #   BENCH_PARAMS="runs=3 ..."   smr_bench params; they override the
-#                               defaults (uml: loops=200000 runs=9;
-#                               debian: loops=100000 runs=9 sync_samples=100
-#                               flood_ms=2000 table_ms=500)
+#                               defaults (uml: loops=200000 runs=9
+#                               grow_runs=3; debian: loops=100000 runs=9
+#                               sync_samples=100 flood_ms=2000 table_ms=500
+#                               grow_runs=3)
 #   BENCH_QUICK=1               a smoke run with tiny params, written to
 #                               build/bench/ instead of bench/results/
 #   SMR_BENCH_WAIT=<s>          how long /init waits for "smr_bench: done"
@@ -84,14 +85,16 @@ date=$(date +%F)
 bench_params() {
 	local defaults p out=()
 	if [ "$quick" = 1 ]; then
-		defaults=(loops=1000 runs=2 sync_samples=5 flood_ms=200 table_ms=100)
+		defaults=(loops=1000 runs=2 sync_samples=5 flood_ms=200 table_ms=100
+			grow_entries=16384 grow_steady_ms=100)
 	elif [ "$1" = uml ]; then
-		defaults=(loops=200000 runs=9)
+		defaults=(loops=200000 runs=9 grow_runs=3)
 	else
 		# TCG time-slices 4 vCPUs on the host's cores: more and longer
-		# runs, so that the median run is a steady figure.
+		# runs, so that the median run is a steady figure. A grow run
+		# (1M entries, both tables) took 22 and 24 s in two boots here.
 		defaults=(loops=100000 runs=9 sync_samples=100 flood_ms=2000
-			table_ms=500)
+			table_ms=500 grow_runs=3)
 	fi
 	# Only the parts whose cost follows the possible CPUs.
 	[ "$1" != debian-possible ] || defaults+=(parts=writer,sync)
