@@ -45,6 +45,11 @@ fail() { log "FAIL: $*"; failures=$((failures + 1)); }
 
 # The log with printk's "[  12.345678] " prefixes removed.
 plain() { sed 's/^\[ *[0-9]*\.[0-9]*\] //' "$console"; }
+# Does the log, without timestamps, have a line matching $1?  Not
+# "plain | grep -q": under pipefail, sed killed by SIGPIPE when grep -q
+# quits early makes a match look like none (a stall-tick case judged
+# although it was skipped, on a log longer than a pipe's buffer).
+plain_has() { grep -q -- "$1" < <(plain); }
 
 # N of "<key>=N" in a torture line, or -1.
 field() { grep -o " $1=[0-9]*" <<<"$2" | cut -d= -f2 || echo -1; }
@@ -90,6 +95,10 @@ judge_torture() {
 	fi
 	[ "$(field hash_resizes "$final")" -gt 0 ] ||
 		fail "the hash workload resized nothing (hash_resizes=$(field hash_resizes "$final"))"
+	[ "$(field shash_resizes "$final")" -gt 0 ] ||
+		fail "the smr_shash was never resized (shash_resizes=$(field shash_resizes "$final"))"
+	[ "$(field shash_fails "$final")" = 0 ] ||
+		fail "the smr_shash refused inserts (shash_fails=$(field shash_fails "$final"))"
 	hotplug_ms=$(grep -o 'SMR-HARNESS: torture begin.*' "$console" |
 		grep -o 'hotplug_ms=[0-9]*' | tail -n 1 | cut -d= -f2 || true)
 	if [ "${hotplug_ms:-0}" -gt 0 ] && [ "$(field hotplug "$final")" -le 0 ]
@@ -141,7 +150,7 @@ judge_misuse() {
 		log "misuse sleep-in-section: no CONFIG_DEBUG_ATOMIC_SLEEP," \
 			"nothing to expect"
 	fi
-	if plain | grep -q '^smr_misuse: skip free-with-reader'; then
+	if plain_has '^smr_misuse: skip free-with-reader'; then
 		log "misuse free-with-reader skipped (one CPU)"
 	else
 		judge_misuse_case free-with-reader \
@@ -150,14 +159,14 @@ judge_misuse() {
 	# The comm of smr_misuse's "smr-misuse-stall" is cut to 15.  The
 	# tick case is skipped where the reader's CPU runs no softirq while
 	# it spins (PREEMPT_RT, kernels before 6.5: smr_misuse.c says why).
-	if plain | grep -q '^smr_misuse: skip stall-tick, stall-remote'; then
+	if plain_has '^smr_misuse: skip stall-tick, stall-remote'; then
 		log "misuse stall-tick, stall-remote skipped (one CPU)"
-	elif plain | grep -q '^smr_misuse: skip stall-tick:'; then
+	elif plain_has '^smr_misuse: skip stall-tick:'; then
 		log "misuse stall-tick skipped: $(plain | sed -n 's/^smr_misuse: skip stall-tick: //p')"
 	else
 		judge_misuse_case stall-tick 'stall: CPU [0-9]* reader smr-misuse-stal/'
 	fi
-	if ! plain | grep -q '^smr_misuse: skip stall-tick, stall-remote'; then
+	if ! plain_has '^smr_misuse: skip stall-tick, stall-remote'; then
 		judge_misuse_case stall-remote 'seen by a poller on CPU'
 		judge_misuse_case stall-remote 'stall: CPU [0-9]* is running smr-misuse-stal/'
 	fi
