@@ -153,6 +153,7 @@ static bool misuse_tick_can_report(void)
 struct misuse_staller {
 	struct smr *smr;
 	struct completion inside;
+	bool remote;		/* for a poller to report, not the tick */
 	bool irqs_off;
 	bool reported;		/* set by misuse_stall() */
 	struct smr_node node;	/* keeps the reader's CPU's tick busy */
@@ -163,12 +164,17 @@ static void misuse_stall_cb(struct smr_node *node)
 }
 
 /*
- * A reader that holds its section until its stall was reported.  With
- * interrupts on its own CPU's tick reports it: the smr_call() it queues
- * keeps that tick running (a CPU with callbacks pending has a busy tick;
- * an idle one need not tick at all).  With interrupts off only a poller
- * can report it, and the report's IPI runs once they are back on, while
- * the reader is still inside, so that it shows where it entered.
+ * A reader that holds its section until its stall was reported.  For the
+ * tick case its own CPU's tick reports it: the smr_call() it queues keeps
+ * that tick running (a CPU with callbacks pending has a busy tick; an
+ * idle one need not tick at all).  For the remote case only a poller may
+ * report it.  Where the tick can (misuse_tick_can_report()), the reader
+ * keeps it away by spinning with interrupts off, and the report's IPI
+ * runs once they are back on, while the reader is still inside, so that
+ * it shows where it entered.  Elsewhere the spin with preemption off is
+ * enough, and interrupts stay on: one run on the RT kernel had jiffies
+ * advance 2728 ms in the 10 s that the reader spun with them off (its CPU
+ * may be the one that keeps them), short of the 3 s a report needs.
  */
 static int misuse_staller_fn(void *arg)
 {
@@ -176,7 +182,7 @@ static int misuse_staller_fn(void *arg)
 	unsigned long flags = 0;
 
 	smr_enter(r->smr);
-	if (!r->irqs_off)
+	if (!r->remote)
 		smr_call(r->smr, &r->node, 0, misuse_stall_cb);
 	complete(&r->inside);
 	if (r->irqs_off)
@@ -191,11 +197,30 @@ static int misuse_staller_fn(void *arg)
 }
 
 /* One step of waiting for the report: with @poll, by polling. */
-static void misuse_wait_step(struct smr *smr, unsigned long goal, bool poll)
+static void misuse_wait_step(struct smr *smr, unsigned long goal, bool poll,
+			     unsigned int *polls)
 {
-	if (poll)
+	if (poll) {
 		smr_poll(smr, goal);
+		(*polls)++;
+	}
 	mdelay(20);
+}
+
+/* No report came: say what the poller and the reader's slot looked like. */
+static void misuse_stall_missing(struct smr *smr, const char *name, int cpu,
+				 unsigned long goal, unsigned long start,
+				 unsigned int polls)
+{
+	struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
+
+	pr_err("%s: no stall reported in %u ms: poller on CPU %d made %u polls in %u jiffies-ms; reader on CPU %d holds %#lx (goal %#lx), stall_seq %#lx since %d ms ago, warned %d\n",
+	       name, MISUSE_STALL_HOLD_MS, raw_smp_processor_id(), polls,
+	       jiffies_to_msecs(jiffies - start), cpu,
+	       READ_ONCE(pcpu->rd_seq[0]), goal, READ_ONCE(pcpu->stall_seq[0]),
+	       (int)jiffies_to_msecs(jiffies - READ_ONCE(pcpu->stall_since[0])),
+	       READ_ONCE(pcpu->stall_warned[0]));
+	misuse_problems++;
 }
 
 /*
@@ -213,11 +238,17 @@ static int misuse_staller_cpu(void)
 	return cpumask_any_but(cpu_online_mask, self);
 }
 
-static void misuse_stall(struct smr *smr, bool irqs_off)
+static void misuse_stall(struct smr *smr, bool remote)
 {
-	struct misuse_staller r = { .smr = smr, .irqs_off = irqs_off };
-	unsigned long goal, stalls = smr_stat_sum(smr, SMR_STAT_STALL);
+	struct misuse_staller r = {
+		.smr = smr, .remote = remote,
+		.irqs_off = remote && misuse_tick_can_report(),
+	};
+	unsigned long goal, start, stalls = smr_stat_sum(smr, SMR_STAT_STALL);
+	const char *name = remote ? "stall-remote" : "stall-tick";
+	unsigned int polls = 0;
 	struct task_struct *t;
+	int cpu;
 
 	init_completion(&r.inside);
 	t = kthread_create(misuse_staller_fn, &r, "smr-misuse-stall");
@@ -233,24 +264,22 @@ static void misuse_stall(struct smr *smr, bool irqs_off)
 	 * with nobody polling (seen on the RT kernel).
 	 */
 	migrate_disable();
-	kthread_bind(t, misuse_staller_cpu());
+	cpu = misuse_staller_cpu();
+	kthread_bind(t, cpu);
 	wake_up_process(t);
 	wait_for_completion(&r.inside);
 	/* The reader holds the goal back: from now on it is timed. */
 	goal = smr_advance(smr);
+	start = jiffies;
 	/*
 	 * A poll is a remote report too: keep out of the way of the tick's
 	 * report until it came.  With interrupts off there is no tick
 	 * report: poll until the poller's came.
 	 */
 	misuse_spin_until(smr_stat_sum(smr, SMR_STAT_STALL) != stalls,
-			  misuse_wait_step(smr, goal, irqs_off));
-	if (smr_stat_sum(smr, SMR_STAT_STALL) == stalls) {
-		pr_err("%s: no stall reported in %u ms\n",
-		       irqs_off ? "stall-remote" : "stall-tick",
-		       MISUSE_STALL_HOLD_MS);
-		misuse_problems++;
-	}
+			  misuse_wait_step(smr, goal, remote, &polls));
+	if (smr_stat_sum(smr, SMR_STAT_STALL) == stalls)
+		misuse_stall_missing(smr, name, cpu, goal, start, polls);
 	WRITE_ONCE(r.reported, true);
 	misuse_spin_until(smr_poll(smr, goal), mdelay(20));
 	if (!smr_poll(smr, goal))
@@ -259,7 +288,7 @@ static void misuse_stall(struct smr *smr, bool irqs_off)
 	migrate_enable();
 	put_task_struct(t);
 	smr_barrier(smr);	/* r.node's callback, before r goes */
-	misuse_check_usable(smr, irqs_off ? "stall-remote" : "stall-tick");
+	misuse_check_usable(smr, name);
 }
 
 static int __init misuse_init(void)
