@@ -3,8 +3,8 @@
 #
 # Build smr's modules (see Kbuild) for one target kernel, with W=1, in a
 # fresh copy of the sources under build/<target>/ so targets never share
-# objects, then the sample consumer (samples/smr_lookup) out of tree
-# against it. Any compiler or modpost warning fails the build.
+# objects, then the sample consumers (samples/smr_lookup, samples/smr_flow)
+# out of tree against it. Any compiler or modpost warning fails the build.
 # Usage: build-modules.sh <uml|uml-bench|debian|debian61|debian-rt|debug|kcsan|rt>; prints the output
 # directory.
 set -euo pipefail

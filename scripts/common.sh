@@ -108,16 +108,21 @@ target_kdir() {
 	esac
 }
 
-# Build the sample consumer in <dir>/samples/smr_lookup out of tree,
-# against the smr.ko built in <dir>, exactly as a third party would:
-# smr_sample_make <target> <kdir> <dir> [make args...].
+# The sample consumers, each a directory under samples/.
+SMR_SAMPLES="smr_lookup smr_flow"
+
+# Build the sample consumers in <dir>/samples/<sample>/ out of tree, one
+# after the other, against the smr.ko built in <dir>, exactly as a third
+# party would: smr_sample_make <target> <kdir> <dir> [make args...].
 smr_sample_make() {
-	local target=$1 kdir=$2 dir=$3
+	local target=$1 kdir=$2 dir=$3 sample
 	shift 3
-	# shellcheck disable=SC2046 # target_make_args is zero or one word
-	make -C "$dir/samples/smr_lookup" KDIR="$kdir" \
-		$(target_make_args "$target") SMR_DIR="$dir" \
-		SMR_SYMVERS="$dir/Module.symvers" "$@"
+	for sample in $SMR_SAMPLES; do
+		# shellcheck disable=SC2046 # target_make_args is zero or one word
+		make -C "$dir/samples/$sample" KDIR="$kdir" \
+			$(target_make_args "$target") SMR_DIR="$dir" \
+			SMR_SYMVERS="$dir/Module.symvers" "$@" || return
+	done
 }
 
 # Extra make arguments for a target.

@@ -5,8 +5,9 @@
 # cloud kernels, then what the README promises of the result: smr.ko and
 # smr_torture.ko under /lib/modules/<kernel>/updates/dkms/ (with depmod
 # run), the headers in /usr/src/smr-<version>/, the Module.symvers in
-# /var/lib/dkms/smr/<version>/<kernel>/<arch>/, and samples/smr_lookup
-# built against those two, as a consumer of the DKMS install would. The
+# /var/lib/dkms/smr/<version>/<kernel>/<arch>/, and the samples
+# (samples/smr_lookup, samples/smr_flow) built against those two, as a
+# consumer of the DKMS install would. The
 # QEMU part (modprobe and a torture from that module tree) is qemu-run.sh's
 # dkms scenario.
 set -euo pipefail
@@ -22,18 +23,21 @@ for k in "${kvers[@]}"; do
 		die "depmod did not list smr for $k"
 	symvers=/var/lib/dkms/smr/$version/$k/$(uname -m)/Module.symvers
 	grep -q smr_domain_create "$symvers" || die "no smr exports in $symvers"
-	dir=$SMR_BUILD/dkms-consumer-$k
-	rm -rf "$dir"
-	cp -r "$SMR_ROOT/samples/smr_lookup" "$dir"
-	out=$dir/build.log
-	if ! make -C "$dir" KDIR="/lib/modules/$k/build" \
-			SMR_DIR="/usr/src/smr-$version" SMR_SYMVERS="$symvers" \
-			W=1 >"$out" 2>&1; then
-		cat "$out" >&2
-		die "the sample did not build against the DKMS install for $k (log: $out)"
-	fi
-	if grep -i 'warning:' "$out" >&2; then
-		die "the sample built with warnings against the DKMS install for $k"
-	fi
-	log "$k: modules installed, sample built against /usr/src/smr-$version and $symvers"
+	for sample in $SMR_SAMPLES; do
+		dir=$SMR_BUILD/dkms-consumer-$k/$sample
+		rm -rf "$dir"
+		mkdir -p "${dir%/*}"
+		cp -r "$SMR_ROOT/samples/$sample" "$dir"
+		out=$dir/build.log
+		if ! make -C "$dir" KDIR="/lib/modules/$k/build" \
+				SMR_DIR="/usr/src/smr-$version" SMR_SYMVERS="$symvers" \
+				W=1 >"$out" 2>&1; then
+			cat "$out" >&2
+			die "$sample did not build against the DKMS install for $k (log: $out)"
+		fi
+		if grep -i 'warning:' "$out" >&2; then
+			die "$sample built with warnings against the DKMS install for $k"
+		fi
+	done
+	log "$k: modules installed, samples ($SMR_SAMPLES) built against /usr/src/smr-$version and $symvers"
 done

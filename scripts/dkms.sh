@@ -9,7 +9,8 @@
 #   remove               dkms remove smr/<version> --all, and the sources
 # Installs the dkms package if it is missing. What ends up where:
 #   /lib/modules/<kernel>/updates/dkms/smr.ko*, smr_torture.ko*
-#   /usr/src/smr-<version>/smr.h, smr_queue.h, smr_hash.h (for consumers)
+#   /usr/src/smr-<version>/smr.h, smr_queue.h, smr_hash.h, smr_shash.h
+#                        (for consumers)
 #   /var/lib/dkms/smr/<version>/<kernel>/<arch>/Module.symvers
 set -euo pipefail
 . "$(dirname "$0")/common.sh"

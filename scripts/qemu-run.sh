@@ -25,7 +25,9 @@
 #            torture, then modprobe -r both.
 #   abi:     smr.ko, then smr_lookup_abi_mismatch.ko (abi-mismatch.sh),
 #            which must fail to load with "Unknown symbol smr_abi_...",
-#            then the matching smr_lookup.ko, which must load and unload.
+#            then the matching smr_lookup.ko, which must load and unload,
+#            then smr_flow.ko (the smr_shash sample), which must run its
+#            load to "load done" and unload with "0 problems".
 #   bench:   smr.ko and smr_bench.ko with the params, on 4G of memory and
 #            with preempt=full on the kernel command line; wait for
 #            "smr_bench: done" (SMR_BENCH_WAIT seconds, default 1800),
@@ -287,14 +289,17 @@ dkms_tree() {
 }
 
 # The abi scenario's two builds of the sample, as gen_init_cpio lines:
-# the matching one and abi-mismatch.sh's.
+# the matching one and abi-mismatch.sh's; and the smr_shash sample.
 abi_files() {
 	local good=$SMR_BUILD/$kernel/samples/smr_lookup/smr_lookup.ko
 	local bad=$SMR_BUILD/$kernel-abi/samples/smr_lookup/smr_lookup.ko
+	local flow=$SMR_BUILD/$kernel/samples/smr_flow/smr_flow.ko
 	[ -f "$good" ] || die "no $good; run scripts/build-modules.sh $kernel first"
 	[ -f "$bad" ] || die "no $bad; run scripts/abi-mismatch.sh $kernel first"
+	[ -f "$flow" ] || die "no $flow; run scripts/build-modules.sh $kernel first"
 	echo "file /lib/smr/smr_lookup.ko $good 0644 0 0"
 	echo "file /lib/smr/smr_lookup_abi_mismatch.ko $bad 0644 0 0"
+	echo "file /lib/smr/smr_flow.ko $flow 0644 0 0"
 }
 
 # abi: a consumer built against another layout of smr.h must be refused.
@@ -312,6 +317,11 @@ fi
 step "abi: unknown symbol named" sh -c 'dmesg | grep -q "smr_lookup: Unknown symbol smr_abi_"'
 step "insmod smr_lookup" insmod /lib/smr/smr_lookup.ko duration_ms=200
 step "rmmod smr_lookup" rmmod smr_lookup
+# The smr_shash sample: its table grows from 16 buckets while it runs.
+step "insmod smr_flow" insmod /lib/smr/smr_flow.ko duration_ms=300
+step "smr_flow load done" wait_log 'smr_flow: load done' 60
+step "rmmod smr_flow" rmmod smr_flow
+step "smr_flow unloaded" wait_log 'smr_flow: unloaded: .*, 0 problems' 5
 step "rmmod smr" rmmod smr
 step "debugfs smr gone" test ! -e /sys/kernel/debug/smr
 mark "abi end"

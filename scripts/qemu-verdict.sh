@@ -189,7 +189,9 @@ judge_dkms() {
 judge_abi() {
 	local step
 	for step in "insmod smr" "abi: mismatched smr_lookup refused" \
-		"abi: unknown symbol named" "insmod smr_lookup" "rmmod smr_lookup"; do
+		"abi: unknown symbol named" "insmod smr_lookup" "rmmod smr_lookup" \
+		"insmod smr_flow" "smr_flow load done" "rmmod smr_flow" \
+		"smr_flow unloaded"; do
 		grep -q "SMR-HARNESS: $step ok" "$console" || fail "$step: not ok"
 	done
 	detail=$(plain | grep -o 'smr_lookup: Unknown symbol smr_abi_[0-9a-f]*' |

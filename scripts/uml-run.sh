@@ -10,7 +10,9 @@
 #          loads smr with wrap_test=1 (common.sh: init_kunit_passes). The
 #          params go to smr.ko.
 #   demo:  insmod smr, insmod smr_demo (the params go to it), wait for its
-#          load to finish, print the debugfs stats and clock, rmmod both.
+#          load to finish, print the debugfs stats and clock, rmmod both;
+#          then the samples smr_lookup and smr_flow, each loaded, run to
+#          its "load done" and unloaded.
 #   bench: on the non-debug kernel (uml-kernel.sh bench, 1G of memory):
 #          insmod smr, insmod smr_bench (the params go to it), wait for
 #          "smr_bench: done" (SMR_BENCH_WAIT seconds, default 600), print
@@ -131,6 +133,15 @@ done
 echo "--- /sys/kernel/debug/smr/lookup/stats"
 cat /sys/kernel/debug/smr/lookup/stats
 step "rmmod smr_lookup" rmmod smr_lookup
+# The smr_shash sample (samples/smr_flow): a flow table that grows.
+step "insmod smr_flow" insmod /lib/smr/smr_flow.ko duration_ms=1000
+i=0
+while [ $i -lt 40 ] && ! dmesg | grep -q 'smr_flow: load done'; do
+	sleep 0.25
+	i=$((i + 1))
+done
+dmesg | grep 'smr_flow: load done'
+step "rmmod smr_flow" rmmod smr_flow
 step "rmmod smr" rmmod smr
 mark "demo end"
 mark done
@@ -154,7 +165,7 @@ for ko in "${modules[@]}"; do
 done
 stage_root
 rm -f "$root"/lib/smr/*.ko
-cp "$SMR_BUILD/$target"/*.ko "$SMR_BUILD/$target"/samples/smr_lookup/*.ko "$root/lib/smr/"
+cp "$SMR_BUILD/$target"/*.ko "$SMR_BUILD/$target"/samples/*/*.ko "$root/lib/smr/"
 "init_$mode" "$@" >"$root/init"
 chmod +x "$root/init"
 
