@@ -140,7 +140,6 @@ while [ $i -lt 40 ] && ! dmesg | grep -q 'smr_flow: load done'; do
 	sleep 0.25
 	i=$((i + 1))
 done
-dmesg | grep 'smr_flow: load done'
 step "rmmod smr_flow" rmmod smr_flow
 step "rmmod smr" rmmod smr
 mark "demo end"
