@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * smr_shash: the scalable table's writers, its worker and its migration.
- *
+ */
+
+/**
  * DOC: Migrating smr_shash tables
  *
  * A resize (grow, shrink or reseed: a new array of any size, with a new
@@ -132,9 +134,19 @@ static void smrsh_array_free(struct smrsh_array *a)
 		kvfree(a);
 }
 
+/*
+ * A bucket's lock keeps softirqs off on its CPU, so that a writer in a
+ * softirq never spins on a lock that the task it interrupted holds.  Not
+ * on PREEMPT_RT: softirqs are tasks there, which cannot preempt a holder
+ * (bit_spin_lock() disables preemption), and local_bh_disable() may sleep.
+ * Writers in hardirq or NMI context are not allowed.
+ */
 static void smrsh_lock(struct smrsh_bucket *b)
 	__acquires(b)
 {
+	lockdep_assert(!in_hardirq() && !in_nmi());
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		local_bh_disable();
 	bit_spin_lock(SMRSH_LOCK_BIT, &b->first);
 }
 
@@ -142,6 +154,8 @@ static void smrsh_unlock(struct smrsh_bucket *b)
 	__releases(b)
 {
 	__bit_spin_unlock(SMRSH_LOCK_BIT, &b->first);
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		local_bh_enable();
 }
 
 /* The word of @link's successor, as a pointer to store to. */
@@ -234,7 +248,8 @@ static bool smrsh_migrated(struct smrsh_array *a, u32 i)
  * element with @key is in the table.  Never fails for a resize under way
  * or for want of memory.
  *
- * Context: inside a section of @traits->smr, any context it may be in.
+ * Context: inside a section of @traits->smr, in task or softirq context
+ * (not hardirq, not NMI: checked under lockdep).
  * Return: the element already in the table with @key, with a reference
  * taken by @traits->obj_try_get when it has one; NULL when @link was
  * inserted (also in place of a dying element, which stays until its owner
@@ -328,7 +343,8 @@ static unsigned long *smrsh_lock_link(struct smrsh_array *a,
  * The element stays as it is for readers that stand on it: reuse it only
  * after a goal taken after the removal (smr_queue.h's rule).
  *
- * Context: inside a section of @traits->smr, any context it may be in.
+ * Context: inside a section of @traits->smr, in task or softirq context
+ * (not hardirq, not NMI: checked under lockdep).
  * Return: true if it was in the table and is removed.
  */
 bool smr_shash_entered_remove(struct smr_shash *h, struct smrq_slink *link,
@@ -365,7 +381,8 @@ EXPORT_SYMBOL_GPL(smr_shash_entered_remove);
  * Readers find either element, never neither.  Reuse the old one only
  * after a goal taken after the replacement.
  *
- * Context: inside a section of @traits->smr, any context it may be in.
+ * Context: inside a section of @traits->smr, in task or softirq context
+ * (not hardirq, not NMI: checked under lockdep).
  * Return: true if @old_link was in the table and is replaced.
  */
 bool smr_shash_entered_replace(struct smr_shash *h,
@@ -447,6 +464,8 @@ static int smrsh_rehash(struct smr_shash *h, unsigned int shift, bool reseed)
 	struct smrsh_array *old = smr_serialized_load(h->array), *new;
 
 	lockdep_assert_held(&h->resize_lock);
+	if (shift == old->shift && !reseed)
+		return 0;
 	new = smrsh_array_alloc(shift, reseed ? get_random_u32() : old->seed,
 				old->gen + 1);
 	if (!new) {

@@ -293,7 +293,7 @@ static inline bool smr_shash_contains(struct smr_shash *h, struct smrh_key key,
  * @link: the element's link
  * @traits: the table's traits
  *
- * Context: as smr_shash_get().
+ * Context: task or softirq context, not inside a section of @traits->smr.
  * Return: as smr_shash_entered_get_or_insert().
  */
 static inline void *smr_shash_get_or_insert(struct smr_shash *h,
@@ -315,7 +315,7 @@ static inline void *smr_shash_get_or_insert(struct smr_shash *h,
  * @link: the element's link
  * @traits: the table's traits
  *
- * Context: as smr_shash_get().
+ * Context: task or softirq context, not inside a section of @traits->smr.
  * Return: as smr_shash_entered_remove().
  */
 static inline bool smr_shash_remove(struct smr_shash *h,

@@ -19,9 +19,9 @@
  * flavour=sleepable adds sleepable readers that sometimes sleep inside
  * their section.
  *
- * Beside them, smr_torture_hash.c keeps an smr_hash table under
- * insertions, removals and back-to-back grows and shrinks, and every
- * eighth read looks keys up in it: a stable key must always be found.
+ * Beside them, smr_torture_hash.c keeps an smr_hash and an smr_shash
+ * under insertions, removals, back-to-back resizes and reseeds, and every
+ * eighth read looks keys up in both: a stable key must always be found.
  *
  * The rare paths have workloads of their own (see "Rare paths" below):
  * quiet periods in which the writers pause with one callback and a few
@@ -1280,7 +1280,7 @@ static unsigned int torture_ms(atomic_long_t *jiffies_max)
  */
 static void torture_print(const char *what, struct torture_totals *t)
 {
-	pr_info("%s flavour=%s busted=%d reads=%lu updates=%lu errors=%lu max_age=%u wraps=%lu hotplug=%lu calls=%ld queued=%ld pending=%ld cb_lat_ms=%u quiet=%lu quiet_stuck=%lu cache_stuck=%lu idle=%lu idle_stuck=%lu idle_lat_ms=%u idle_cpu=%d nohz_full=%d pressure=%u pallocs=%lu shrunk=%lu shrink_waits=%lu reclaims=%lu hog_mb=%lu irq_frees=%lu section_frees=%lu cache_fail=%u kfrees=%lu hash_resizes=%lu\n",
+	pr_info("%s flavour=%s busted=%d reads=%lu updates=%lu errors=%lu max_age=%u wraps=%lu hotplug=%lu calls=%ld queued=%ld pending=%ld cb_lat_ms=%u quiet=%lu quiet_stuck=%lu cache_stuck=%lu idle=%lu idle_stuck=%lu idle_lat_ms=%u idle_cpu=%d nohz_full=%d pressure=%u pallocs=%lu shrunk=%lu shrink_waits=%lu reclaims=%lu hog_mb=%lu irq_frees=%lu section_frees=%lu cache_fail=%u kfrees=%lu hash_resizes=%lu shash_resizes=%lu shash_fails=%lu\n",
 		what, flavour, busted, t->reads, t->updates, t->errors,
 		t->max_age, READ_ONCE(torture_writers[0].wraps),
 		READ_ONCE(torture_hotplug_ops),
@@ -1295,7 +1295,8 @@ static void torture_print(const char *what, struct torture_totals *t)
 		t->shrunk, t->shrink_waits, t->reclaims,
 		READ_ONCE(torture_rare.hog_max_mb),
 		READ_ONCE(torture_rare.irq_frees), t->section_frees, cache_fail,
-		t->kfrees, torture_hash_resizes());
+		t->kfrees, torture_hash_resizes(), torture_shash_resizes(),
+		torture_shash_fails());
 }
 
 /* Say why the run fails; true if it does. */
