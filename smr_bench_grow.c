@@ -183,6 +183,18 @@ static u64 grow_hash_key(const void *obj)
 
 SMRH_TRAITS_DEFINE_SCALAR(grow_hash, grow_hash_key)
 
+/*
+ * The traits of the inline calls, built at each call from constants and
+ * the domain (smr_bench_table.c's TABLE_HASH_TRAITS() says why); g->traits
+ * holds the same for the calls out of line and smr_shash_init().
+ */
+#define GROW_HASH_TRAITS(g)						\
+	(&SMRH_SCALAR_TRAITS(grow_hash, struct table_entry, hash_link,	\
+			     (g)->smr))
+#define GROW_SHASH_TRAITS(g)						\
+	(&SMRH_SCALAR_TRAITS(grow_hash, struct table_entry, shash_link,	\
+			     (g)->smr))
+
 static int grow_hash_init(struct grow_run *g)
 {
 	g->traits = SMRH_SCALAR_TRAITS(grow_hash, struct table_entry,
@@ -199,7 +211,8 @@ static int grow_hash_insert(struct grow_run *g, struct table_entry *e)
 	int err;
 
 	mutex_lock(&g->lock);
-	smr_hash_serialized_insert(&g->hash, &e->hash_link, &g->traits);
+	smr_hash_serialized_insert(&g->hash, &e->hash_link,
+				   GROW_HASH_TRAITS(g));
 	if (!smr_hash_serialized_should_grow(&g->hash, GROW_RATIO)) {
 		mutex_unlock(&g->lock);
 		return 0;
@@ -224,7 +237,7 @@ static bool grow_hash_lookup(struct grow_run *g, u32 key)
 
 	smr_enter(g->smr);
 	e = smr_hash_entered_find(&g->hash, SMRH_SCALAR_KEY((u64)key),
-				  &g->traits);
+				  GROW_HASH_TRAITS(g));
 	good = e && e->check == table_check(key, e->version);
 	smr_leave(g->smr);
 	return good;
@@ -288,7 +301,7 @@ static bool grow_shash_lookup(struct grow_run *g, u32 key)
 
 	smr_enter(g->smr);
 	e = smr_shash_entered_find(&g->shash, SMRH_SCALAR_KEY((u64)key),
-				   &g->traits);
+				   GROW_SHASH_TRAITS(g));
 	good = e && e->check == table_check(key, e->version);
 	smr_leave(g->smr);
 	return good;

@@ -274,6 +274,21 @@ static u64 table_hash_key(const void *obj)
 
 SMRH_TRAITS_DEFINE_SCALAR(table_hash, table_hash_key)
 
+/*
+ * The traits of the inline calls (lookups, smr_hash's updates), built at
+ * each call from constants and the domain, as smr_hash.h advises: the
+ * compiler sees their functions and inlines them, where &r->traits,
+ * filled at run time, would make them indirect calls.  r->traits holds
+ * the same, for what keeps the traits (smr_shash_init()) and the calls
+ * out of line.
+ */
+#define TABLE_HASH_TRAITS(r)						\
+	(&SMRH_SCALAR_TRAITS(table_hash, struct table_entry, hash_link,	\
+			     (r)->smr))
+#define TABLE_SHASH_TRAITS(r)						\
+	(&SMRH_SCALAR_TRAITS(table_hash, struct table_entry, shash_link, \
+			     (r)->smr))
+
 static bool table_hash_lookup(struct table_run *r, u32 key)
 {
 	struct table_entry *e;
@@ -281,7 +296,7 @@ static bool table_hash_lookup(struct table_run *r, u32 key)
 
 	smr_enter(r->smr);
 	e = smr_hash_entered_find(&r->hash, SMRH_SCALAR_KEY((u64)key),
-				  &r->traits);
+				  TABLE_HASH_TRAITS(r));
 	if (e)
 		good = e->check == table_check(key, e->version);
 	smr_leave(r->smr);
@@ -293,21 +308,23 @@ static struct table_entry *table_hash_find_locked(struct table_run *r,
 						  u32 key)
 {
 	return smr_hash_serialized_find(&r->hash, SMRH_SCALAR_KEY((u64)key),
-					&r->traits);
+					TABLE_HASH_TRAITS(r));
 }
 
 static void table_hash_insert_locked(struct table_run *r,
 				     struct table_bucket *b,
 				     struct table_entry *e)
 {
-	smr_hash_serialized_insert(&r->hash, &e->hash_link, &r->traits);
+	smr_hash_serialized_insert(&r->hash, &e->hash_link,
+				   TABLE_HASH_TRAITS(r));
 }
 
 static void table_hash_remove_locked(struct table_run *r,
 				     struct table_bucket *b,
 				     struct table_entry *old)
 {
-	if (smr_hash_serialized_remove(&r->hash, &old->hash_link, &r->traits))
+	if (smr_hash_serialized_remove(&r->hash, &old->hash_link,
+				       TABLE_HASH_TRAITS(r)))
 		table_smr_retire(r, old);
 }
 
@@ -317,7 +334,7 @@ static void table_hash_replace_locked(struct table_run *r,
 				      struct table_entry *new)
 {
 	if (smr_hash_serialized_replace(&r->hash, &old->hash_link,
-					&new->hash_link, &r->traits))
+					&new->hash_link, TABLE_HASH_TRAITS(r)))
 		table_smr_retire(r, old);
 	else
 		kfree(new);
@@ -356,7 +373,7 @@ static bool table_shash_lookup(struct table_run *r, u32 key)
 
 	smr_enter(r->smr);
 	e = smr_shash_entered_find(&r->shash, SMRH_SCALAR_KEY((u64)key),
-				   &r->traits);
+				   TABLE_SHASH_TRAITS(r));
 	if (e)
 		good = e->check == table_check(key, e->version);
 	smr_leave(r->smr);
@@ -372,7 +389,7 @@ static struct table_entry *table_shash_find_locked(struct table_run *r,
 
 	smr_enter(r->smr);
 	e = smr_shash_entered_find(&r->shash, SMRH_SCALAR_KEY((u64)key),
-				   &r->traits);
+				   TABLE_SHASH_TRAITS(r));
 	smr_leave(r->smr);
 	return e;
 }
