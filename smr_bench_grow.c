@@ -197,8 +197,7 @@ SMRH_TRAITS_DEFINE_SCALAR(grow_hash, grow_hash_key)
 
 static int grow_hash_init(struct grow_run *g)
 {
-	g->traits = SMRH_SCALAR_TRAITS(grow_hash, struct table_entry,
-				       hash_link, g->smr);
+	g->traits = *GROW_HASH_TRAITS(g);
 	mutex_init(&g->lock);
 	g->grows = 0;
 	g->grow_failures = 0;
@@ -274,8 +273,7 @@ static void grow_hash_destroy(struct grow_run *g)
 
 static int grow_shash_init(struct grow_run *g)
 {
-	g->traits = SMRH_SCALAR_TRAITS(grow_hash, struct table_entry,
-				       shash_link, g->smr);
+	g->traits = *GROW_SHASH_TRAITS(g);
 	g->grows = 0;
 	g->grow_failures = 0;
 	return smr_shash_init(&g->shash, SMRSH_BALANCED, GROW_START,

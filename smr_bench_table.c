@@ -277,10 +277,10 @@ SMRH_TRAITS_DEFINE_SCALAR(table_hash, table_hash_key)
 /*
  * The traits of the inline calls (lookups, smr_hash's updates), built at
  * each call from constants and the domain, as smr_hash.h advises: the
- * compiler sees their functions and inlines them, where &r->traits,
- * filled at run time, would make them indirect calls.  r->traits holds
- * the same, for what keeps the traits (smr_shash_init()) and the calls
- * out of line.
+ * compiler sees their functions and calls them directly (or inlines
+ * them), where &r->traits, filled at run time, makes indirect calls
+ * (retpolines on Debian's kernels).  r->traits holds the same, for what
+ * keeps the traits (smr_shash_init()) and the calls out of line.
  */
 #define TABLE_HASH_TRAITS(r)						\
 	(&SMRH_SCALAR_TRAITS(table_hash, struct table_entry, hash_link,	\
@@ -683,15 +683,17 @@ static int table_setup_kind(struct table_run *r)
 {
 	if (r->kind->lookup == table_rht_lookup)
 		return rhashtable_init(&r->rht, &table_rht_params);
-	r->traits = SMRH_SCALAR_TRAITS(table_hash, struct table_entry,
-				       hash_link, r->smr);
 	smr_hash_init_empty(&r->hash);
-	if (r->kind->lookup == table_hash_lookup)
+	if (r->kind->lookup == table_hash_lookup) {
+		r->traits = *TABLE_HASH_TRAITS(r);
 		return smr_hash_init(&r->hash, TABLE_KEYS / 2);
+	}
 	/* The grow part's policy (smr_bench_grow.c says why). */
-	if (r->kind->lookup == table_shash_lookup)
+	if (r->kind->lookup == table_shash_lookup) {
+		r->traits = *TABLE_SHASH_TRAITS(r);
 		return smr_shash_init(&r->shash, SMRSH_BALANCED, TABLE_KEYS / 2,
 				      &r->traits);
+	}
 	return 0;
 }
 
