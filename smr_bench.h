@@ -9,8 +9,10 @@
  *   smr_bench_read.c    read-side cost per section, refscale style
  *   smr_bench_sync.c    update side: advance, poll, synchronize latency
  *   smr_bench_flood.c   reclamation throughput and deferred memory
- *   smr_bench_table.c   a read-mostly hash table, smr lists vs RCU hlists
- *   smr_bench_grow.c    lookups while smr_hash and rhashtable grow
+ *   smr_bench_table.c   a read-mostly hash table, smr lists vs RCU hlists,
+ *                       smr_hash and smr_shash vs rhashtable
+ *   smr_bench_grow.c    lookups while smr_hash, smr_shash and rhashtable
+ *                       grow
  *
  * Results are lines of "<record> key=value ...", described in
  * Documentation/performance.rst; scripts/bench-report.py reads them.

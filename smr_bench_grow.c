@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * smr_bench, lookups while a table grows: an smr_hash and an rhashtable,
- * holding the entries of smr_bench_table.c under keys 0, 1, 2, ... and
+ * smr_bench, lookups while a table grows: an smr_hash, an smr_shash and
+ * an rhashtable, holding the entries of smr_bench_table.c under keys 0, 1, 2, ... and
  * hashing them with the same function (smrh_key_hash_u64() of the key and
  * the table's seed), are each filled from GROW_START entries to
  * grow_entries by one writer while N - 1 readers (N: the CPUs; at least
@@ -17,8 +17,19 @@
  * grows by itself, from its worker, with the parameters of the table
  * part (automatic_shrinking), and may refuse an insert (-EBUSY, -ENOMEM,
  * -E2BIG): each refusal is counted and the insert retried, as its users
- * must.  A lookup that misses a present key, or meets a bad check word,
- * fails the run with -EIO.  The kinds take turns, grow_runs times.
+ * must.  smr_shash grows by itself too, from its worker, with the policy
+ * SMRSH_BALANCED, the one of its policies closest to rhashtable's:
+ * rhashtable grows above 3/4 of an entry per bucket to twice the size,
+ * so its load swings between 3/8 and 3/4 during a fill; SMRSH_BALANCED
+ * grows above 1 to a size with a load of at most 1/2, between 1/4 and 1
+ * (SMRSH_FASTEST: above 1/2 to at most 1/4, between 1/8 and 1/2, twice
+ * as far below), and it shrinks, as rhashtable's automatic_shrinking.
+ * Its inserts never fail by design, but one that returns an entry for a
+ * fresh key, or an error, is counted as a refusal all the same; "grows"
+ * is its number of resizes (its resizes counter) and "settle" lasts, as
+ * for rhashtable, until its last resize ended.  A lookup that misses a
+ * present key, or meets a bad check word, fails the run with -EIO.  The
+ * kinds take turns, grow_runs times.
  *
  *   grow kind=<k> run=<r> readers=<n> start=<entries> entries=<final>
  *        fill_us=<the fill> settle_us=<then, until its resizes ended>
@@ -38,11 +49,12 @@
  *        link_bytes=<n> entry_bytes=<sizeof> entry_alloc=<ksize()>
  *        bytes_per_entry=<array_alloc / entries + link_bytes>
  *
- * grow and growmem figures of kinds without a grow call (rhashtable)
- * are -1 where they do not apply.  Windows are counted from the
- * timestamps actually taken, so a late timer makes a longer window, not a
- * wrong count; "grow" windows lie wholly inside the fill, "steady" ones
- * inside the steady run, "edge" ones straddle a boundary.
+ * grow and growmem figures of kinds without a grow call (rhashtable,
+ * smr_shash) are -1 where they do not apply, and rhashtable's grows=
+ * too.  Windows are counted from the timestamps actually taken, so a
+ * late timer makes a longer window, not a wrong count; "grow" windows lie
+ * wholly inside the fill, "steady" ones inside the steady run, "edge"
+ * ones straddle a boundary.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -63,6 +75,7 @@
 #include "smr_bench.h"
 #include "smr_bench_table.h"
 #include "smr_hash.h"
+#include "smr_shash.h"
 
 #define GROW_START		BENCH_GROW_START
 #define GROW_WINDOW_MS		10
@@ -104,11 +117,12 @@ struct grow_run {
 
 	/* Kind smr_hash: the table, its traits and writer lock. */
 	struct smr_hash hash;
-	struct smrh_traits traits;
+	struct smrh_traits traits;	/* smr_hash, smr_shash */
 	struct mutex lock;	/* serializes the smr_hash's writer */
 	/* Kind rhashtable. */
 	struct rhashtable rht;
-	/* smr_shash (issue 13): its table goes here. */
+	/* Kind smr_shash. */
+	struct smr_shash shash;
 
 	/* Read by every reader, written once or per insert. */
 	u32 filled ____cacheline_aligned_in_smp; /* keys 0 .. filled-1 in */
@@ -133,6 +147,7 @@ struct grow_run {
 /**
  * struct grow_kind - how one table is driven
  * @name: the kind= of its records
+ * @self_resizing: it has no grow call: it grows from a worker of its own
  * @init: give @g an empty table sized for GROW_START entries
  * @insert: insert an entry as a user of the table would, growing the
  *	table when its user has to; 0, or a refusal, counted and retried
@@ -144,6 +159,7 @@ struct grow_run {
  */
 struct grow_kind {
 	const char *name;
+	bool self_resizing;
 	int (*init)(struct grow_run *g);
 	int (*insert)(struct grow_run *g, struct table_entry *e);
 	bool (*lookup)(struct grow_run *g, u32 key);
@@ -167,10 +183,21 @@ static u64 grow_hash_key(const void *obj)
 
 SMRH_TRAITS_DEFINE_SCALAR(grow_hash, grow_hash_key)
 
+/*
+ * The traits of the inline calls, built at each call from constants and
+ * the domain (smr_bench_table.c's TABLE_HASH_TRAITS() says why); g->traits
+ * holds the same for the calls out of line and smr_shash_init().
+ */
+#define GROW_HASH_TRAITS(g)						\
+	(&SMRH_SCALAR_TRAITS(grow_hash, struct table_entry, hash_link,	\
+			     (g)->smr))
+#define GROW_SHASH_TRAITS(g)						\
+	(&SMRH_SCALAR_TRAITS(grow_hash, struct table_entry, shash_link,	\
+			     (g)->smr))
+
 static int grow_hash_init(struct grow_run *g)
 {
-	g->traits = SMRH_SCALAR_TRAITS(grow_hash, struct table_entry,
-				       hash_link, g->smr);
+	g->traits = *GROW_HASH_TRAITS(g);
 	mutex_init(&g->lock);
 	g->grows = 0;
 	g->grow_failures = 0;
@@ -183,7 +210,8 @@ static int grow_hash_insert(struct grow_run *g, struct table_entry *e)
 	int err;
 
 	mutex_lock(&g->lock);
-	smr_hash_serialized_insert(&g->hash, &e->hash_link, &g->traits);
+	smr_hash_serialized_insert(&g->hash, &e->hash_link,
+				   GROW_HASH_TRAITS(g));
 	if (!smr_hash_serialized_should_grow(&g->hash, GROW_RATIO)) {
 		mutex_unlock(&g->lock);
 		return 0;
@@ -208,7 +236,7 @@ static bool grow_hash_lookup(struct grow_run *g, u32 key)
 
 	smr_enter(g->smr);
 	e = smr_hash_entered_find(&g->hash, SMRH_SCALAR_KEY((u64)key),
-				  &g->traits);
+				  GROW_HASH_TRAITS(g));
 	good = e && e->check == table_check(key, e->version);
 	smr_leave(g->smr);
 	return good;
@@ -239,6 +267,72 @@ static void grow_hash_destroy(struct grow_run *g)
 	mutex_unlock(&g->lock);
 	smr_hash_destroy(&g->hash);
 	mutex_destroy(&g->lock);
+}
+
+/* ---- smr_shash ------------------------------------------------------- */
+
+static int grow_shash_init(struct grow_run *g)
+{
+	g->traits = *GROW_SHASH_TRAITS(g);
+	g->grows = 0;
+	g->grow_failures = 0;
+	return smr_shash_init(&g->shash, SMRSH_BALANCED, GROW_START,
+			      &g->traits);
+}
+
+static int grow_shash_insert(struct grow_run *g, struct table_entry *e)
+{
+	void *old = smr_shash_get_or_insert(&g->shash,
+					    SMRH_SCALAR_KEY((u64)e->key),
+					    &e->shash_link, &g->traits);
+
+	if (IS_ERR(old))
+		return PTR_ERR(old);
+	/* An entry of a key never inserted before: a refusal too. */
+	return old ? -EEXIST : 0;
+}
+
+static bool grow_shash_lookup(struct grow_run *g, u32 key)
+{
+	struct table_entry *e;
+	bool good;
+
+	smr_enter(g->smr);
+	e = smr_shash_entered_find(&g->shash, SMRH_SCALAR_KEY((u64)key),
+				   GROW_SHASH_TRAITS(g));
+	good = e && e->check == table_check(key, e->version);
+	smr_leave(g->smr);
+	return good;
+}
+
+/* Wait for the worker's last resize: none pending after a flush. */
+static void grow_shash_settle(struct grow_run *g)
+{
+	do {
+		smr_shash_flush(&g->shash);
+	} while (delayed_work_pending(&g->shash.resize_work) &&
+		 !bench_stopping());
+}
+
+static void grow_shash_mem(struct grow_run *g, struct grow_mem *m)
+{
+	struct smrsh_array *a;
+
+	/* No resize runs meanwhile: its counters and array are stable. */
+	mutex_lock(&g->shash.resize_lock);
+	a = smr_serialized_load(g->shash.array);
+	m->buckets = 1UL << a->shift;
+	m->array_bytes = struct_size(a, buckets, m->buckets);
+	m->array_alloc = grow_alloc_size(a, m->array_bytes);
+	m->link_bytes = sizeof(struct smrq_slink);
+	g->grows = g->shash.resizes;
+	g->grow_failures = g->shash.alloc_failures;
+	mutex_unlock(&g->shash.resize_lock);
+}
+
+static void grow_shash_destroy(struct grow_run *g)
+{
+	smr_shash_destroy(&g->shash, grow_kfree);
 }
 
 /* ---- rhashtable ------------------------------------------------------- */
@@ -336,6 +430,7 @@ static const struct grow_kind grow_kinds[] = {
 	},
 	{
 		.name = "rhashtable",
+		.self_resizing = true,
 		.init = grow_rht_init,
 		.insert = grow_rht_insert,
 		.lookup = grow_rht_lookup,
@@ -343,12 +438,16 @@ static const struct grow_kind grow_kinds[] = {
 		.mem = grow_rht_mem,
 		.destroy = grow_rht_destroy,
 	},
-	/*
-	 * smr_shash (issue 13) plugs in here: { .name = "smr_shash", ... },
-	 * with its table in struct grow_run and its link in struct
-	 * table_entry.  It resizes itself, so, as rhashtable's, its .insert
-	 * only inserts (grows = -1) and its .settle waits for its resizes.
-	 */
+	{
+		.name = "smr_shash",
+		.self_resizing = true,
+		.init = grow_shash_init,
+		.insert = grow_shash_insert,
+		.lookup = grow_shash_lookup,
+		.settle = grow_shash_settle,
+		.mem = grow_shash_mem,
+		.destroy = grow_shash_destroy,
+	},
 };
 
 /* ---- The run ---------------------------------------------------------- */
@@ -551,9 +650,9 @@ static void grow_report(struct grow_run *g, u64 *per)
 		     div_u64(g->fill1 - g->fill0, NSEC_PER_USEC),
 		     div_u64(g->steady0 - g->fill1, NSEC_PER_USEC),
 		     g->grows,
-		     g->grows < 0 ? -1LL :
+		     g->kind->self_resizing ? -1LL :
 		     (s64)div_u64(g->grow_ns, NSEC_PER_USEC),
-		     g->grows < 0 ? -1LL :
+		     g->kind->self_resizing ? -1LL :
 		     (s64)div_u64(g->grow_max_ns, NSEC_PER_USEC),
 		     g->grow_failures, g->insert_failures, g->buckets_start,
 		     m.buckets, nwin, nwin ? (s64)gmin : -1LL,
@@ -628,9 +727,10 @@ out:
 }
 
 /**
- * bench_grow() - lookups per 10 ms while smr_hash and rhashtable grow
- *	from GROW_START to grow_entries entries, against their steady
- *	rate; the time the fill takes; bytes per entry at the end
+ * bench_grow() - lookups per 10 ms while smr_hash, smr_shash and
+ *	rhashtable grow from GROW_START to grow_entries entries, against
+ *	their steady rate; the time the fill takes; bytes per entry at the
+ *	end
  *
  * Return: 0 or a negative errno.
  */

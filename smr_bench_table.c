@@ -5,11 +5,15 @@
  * to start with, entries that never change once published and carry a
  * check word) built twice: on smr_queue.h lists read inside smr_enter(),
  * and on RCU hlists read inside rcu_read_lock(); and the same keys and
- * entries in the two general tables, an smr_hash (smr_hash.h, sized
+ * entries in the three general tables, an smr_hash (smr_hash.h, sized
  * TABLE_KEYS / 2 buckets, one writer at a time: its writers share one
- * lock) and an rhashtable (its lookups rhashtable_lookup_fast(); its
- * writers also take the bucket lock of the workload, uncontended in its
- * own table, and count the inserts it refuses).
+ * lock), an smr_shash (smr_shash.h, SMRSH_BALANCED from TABLE_KEYS / 2
+ * buckets, resized by its own worker) and an rhashtable (its lookups
+ * rhashtable_lookup_fast()).  The smr_shash and rhashtable writers could
+ * run concurrently without help, but take the bucket lock of the
+ * workload too, as the lists' writers do (uncontended in their own
+ * tables), so that every kind but smr_hash sees the same writers; both
+ * count the inserts they refuse (smr_shash by design never does).
  *
  * For 1 .. N threads, one per CPU, and update_pct 0, 1 and 10, the two
  * tables take turns for the runs= number of runs; in a run each thread works
@@ -18,9 +22,10 @@
  * absent, else remove it or replace it by its next version; what leaves a
  * bucket is retired with smr_call() or kfree_rcu()), the rest lookups.
  *
- *   table kind=<smr|rcu|smr_hash|rhashtable> readers=<n> update_pct=<p>
- *         updates=<all runs> lookups_per_s=<median run> min=<slowest run>
- *         max=<fastest run> insert_failures=<all runs>
+ *   table kind=<smr|rcu|smr_hash|smr_shash|rhashtable> readers=<n>
+ *         update_pct=<p> updates=<all runs> lookups_per_s=<median run>
+ *         min=<slowest run> max=<fastest run> insert_failures=<all runs>
+ *         buckets=<the table's size after the last run>
  *
  * A lookup that meets an entry whose check word is wrong (freed memory)
  * fails the run with -EIO.
@@ -42,6 +47,7 @@
 #include "smr_bench_table.h"
 #include "smr_hash.h"
 #include "smr_queue.h"
+#include "smr_shash.h"
 
 #define TABLE_HASH_BITS		6
 #define TABLE_BUCKETS		BIT(TABLE_HASH_BITS)
@@ -62,7 +68,8 @@ struct table_run {
 	struct smr *smr;
 	struct table_bucket *buckets;
 	struct smr_hash hash;			/* kind smr_hash */
-	struct smrh_traits traits;
+	struct smrh_traits traits;		/* smr_hash, smr_shash */
+	struct smr_shash shash;			/* kind smr_shash */
 	struct rhashtable rht;			/* kind rhashtable */
 	atomic_long_t insert_failures;
 	unsigned int update_pct;
@@ -86,6 +93,7 @@ struct table_kind {
 			       struct table_entry *old,
 			       struct table_entry *new);
 	void (*free_all)(struct table_run *r);
+	unsigned long (*buckets)(struct table_run *r);
 };
 
 static struct table_bucket *table_bucket(struct table_run *r, u32 key)
@@ -182,6 +190,11 @@ static void table_smr_free_all(struct table_run *r)
 	}
 }
 
+static unsigned long table_lists_buckets(struct table_run *r)
+{
+	return TABLE_BUCKETS;
+}
+
 /* ---- On RCU hlists -------------------------------------------------------- */
 
 static bool table_rcu_lookup(struct table_run *r, u32 key)
@@ -261,6 +274,21 @@ static u64 table_hash_key(const void *obj)
 
 SMRH_TRAITS_DEFINE_SCALAR(table_hash, table_hash_key)
 
+/*
+ * The traits of the inline calls (lookups, smr_hash's updates), built at
+ * each call from constants and the domain, as smr_hash.h advises: the
+ * compiler sees their functions and calls them directly (or inlines
+ * them), where &r->traits, filled at run time, makes indirect calls
+ * (retpolines on Debian's kernels).  r->traits holds the same, for what
+ * keeps the traits (smr_shash_init()) and the calls out of line.
+ */
+#define TABLE_HASH_TRAITS(r)						\
+	(&SMRH_SCALAR_TRAITS(table_hash, struct table_entry, hash_link,	\
+			     (r)->smr))
+#define TABLE_SHASH_TRAITS(r)						\
+	(&SMRH_SCALAR_TRAITS(table_hash, struct table_entry, shash_link, \
+			     (r)->smr))
+
 static bool table_hash_lookup(struct table_run *r, u32 key)
 {
 	struct table_entry *e;
@@ -268,7 +296,7 @@ static bool table_hash_lookup(struct table_run *r, u32 key)
 
 	smr_enter(r->smr);
 	e = smr_hash_entered_find(&r->hash, SMRH_SCALAR_KEY((u64)key),
-				  &r->traits);
+				  TABLE_HASH_TRAITS(r));
 	if (e)
 		good = e->check == table_check(key, e->version);
 	smr_leave(r->smr);
@@ -280,21 +308,23 @@ static struct table_entry *table_hash_find_locked(struct table_run *r,
 						  u32 key)
 {
 	return smr_hash_serialized_find(&r->hash, SMRH_SCALAR_KEY((u64)key),
-					&r->traits);
+					TABLE_HASH_TRAITS(r));
 }
 
 static void table_hash_insert_locked(struct table_run *r,
 				     struct table_bucket *b,
 				     struct table_entry *e)
 {
-	smr_hash_serialized_insert(&r->hash, &e->hash_link, &r->traits);
+	smr_hash_serialized_insert(&r->hash, &e->hash_link,
+				   TABLE_HASH_TRAITS(r));
 }
 
 static void table_hash_remove_locked(struct table_run *r,
 				     struct table_bucket *b,
 				     struct table_entry *old)
 {
-	if (smr_hash_serialized_remove(&r->hash, &old->hash_link, &r->traits))
+	if (smr_hash_serialized_remove(&r->hash, &old->hash_link,
+				       TABLE_HASH_TRAITS(r)))
 		table_smr_retire(r, old);
 }
 
@@ -304,7 +334,7 @@ static void table_hash_replace_locked(struct table_run *r,
 				      struct table_entry *new)
 {
 	if (smr_hash_serialized_replace(&r->hash, &old->hash_link,
-					&new->hash_link, &r->traits))
+					&new->hash_link, TABLE_HASH_TRAITS(r)))
 		table_smr_retire(r, old);
 	else
 		kfree(new);
@@ -322,6 +352,94 @@ static void table_hash_free_all(struct table_run *r)
 	smr_hash_serialized_clear(&r->hash, &r->traits, table_hash_kfree);
 	spin_unlock(&r->buckets[0].lock);
 	smr_hash_destroy(&r->hash);
+}
+
+static unsigned long table_hash_buckets(struct table_run *r)
+{
+	unsigned long n;
+
+	spin_lock(&r->buckets[0].lock);
+	n = smr_hash_size(&r->hash);
+	spin_unlock(&r->buckets[0].lock);
+	return n;
+}
+
+/* ---- In an smr_shash ------------------------------------------------------- */
+
+static bool table_shash_lookup(struct table_run *r, u32 key)
+{
+	struct table_entry *e;
+	bool good = true;
+
+	smr_enter(r->smr);
+	e = smr_shash_entered_find(&r->shash, SMRH_SCALAR_KEY((u64)key),
+				   TABLE_SHASH_TRAITS(r));
+	if (e)
+		good = e->check == table_check(key, e->version);
+	smr_leave(r->smr);
+	return good;
+}
+
+/* Under the workload's bucket lock: what it finds stays in the table. */
+static struct table_entry *table_shash_find_locked(struct table_run *r,
+						   struct table_bucket *b,
+						   u32 key)
+{
+	struct table_entry *e;
+
+	smr_enter(r->smr);
+	e = smr_shash_entered_find(&r->shash, SMRH_SCALAR_KEY((u64)key),
+				   TABLE_SHASH_TRAITS(r));
+	smr_leave(r->smr);
+	return e;
+}
+
+/* Its key is absent (the caller looked under the bucket lock). */
+static void table_shash_insert_locked(struct table_run *r,
+				      struct table_bucket *b,
+				      struct table_entry *e)
+{
+	if (smr_shash_get_or_insert(&r->shash, SMRH_SCALAR_KEY((u64)e->key),
+				    &e->shash_link, &r->traits)) {
+		atomic_long_inc(&r->insert_failures);
+		kfree(e);
+	}
+}
+
+static void table_shash_remove_locked(struct table_run *r,
+				      struct table_bucket *b,
+				      struct table_entry *old)
+{
+	if (smr_shash_remove(&r->shash, &old->shash_link, &r->traits))
+		table_smr_retire(r, old);
+}
+
+static void table_shash_replace_locked(struct table_run *r,
+				       struct table_bucket *b,
+				       struct table_entry *old,
+				       struct table_entry *new)
+{
+	bool replaced;
+
+	smr_enter(r->smr);
+	replaced = smr_shash_entered_replace(&r->shash, &old->shash_link,
+					     &new->shash_link, &r->traits);
+	smr_leave(r->smr);
+	if (replaced)
+		table_smr_retire(r, old);
+	else
+		kfree(new);
+}
+
+static void table_shash_free_all(struct table_run *r)
+{
+	smr_barrier(r->smr);
+	smr_shash_destroy(&r->shash, table_hash_kfree);
+}
+
+static unsigned long table_shash_buckets(struct table_run *r)
+{
+	return smr_shash_size(&r->shash);
 }
 
 /* ---- In an rhashtable ------------------------------------------------------ */
@@ -394,19 +512,33 @@ static void table_rht_free_all(struct table_run *r)
 	rhashtable_free_and_destroy(&r->rht, table_rht_free_one, NULL);
 }
 
+static unsigned long table_rht_buckets(struct table_run *r)
+{
+	unsigned long n;
+
+	rcu_read_lock();
+	n = rht_dereference_rcu(r->rht.tbl, &r->rht)->size;
+	rcu_read_unlock();
+	return n;
+}
+
 static const struct table_kind table_kinds[] = {
 	{ "smr", false, table_smr_lookup, table_smr_find_locked,
 	  table_smr_insert_locked, table_smr_remove_locked,
-	  table_smr_replace_locked, table_smr_free_all },
+	  table_smr_replace_locked, table_smr_free_all, table_lists_buckets },
 	{ "rcu", false, table_rcu_lookup, table_rcu_find_locked,
 	  table_rcu_insert_locked, table_rcu_remove_locked,
-	  table_rcu_replace_locked, table_rcu_free_all },
+	  table_rcu_replace_locked, table_rcu_free_all, table_lists_buckets },
 	{ "smr_hash", true, table_hash_lookup, table_hash_find_locked,
 	  table_hash_insert_locked, table_hash_remove_locked,
-	  table_hash_replace_locked, table_hash_free_all },
+	  table_hash_replace_locked, table_hash_free_all, table_hash_buckets },
+	{ "smr_shash", false, table_shash_lookup, table_shash_find_locked,
+	  table_shash_insert_locked, table_shash_remove_locked,
+	  table_shash_replace_locked, table_shash_free_all,
+	  table_shash_buckets },
 	{ "rhashtable", false, table_rht_lookup, table_rht_find_locked,
 	  table_rht_insert_locked, table_rht_remove_locked,
-	  table_rht_replace_locked, table_rht_free_all },
+	  table_rht_replace_locked, table_rht_free_all, table_rht_buckets },
 };
 
 /* ---- The workload ---------------------------------------------------------- */
@@ -520,11 +652,12 @@ static int table_compare(struct table_run *runs, unsigned int nthreads,
 	for (k = 0; k < nkinds && !err; k++) {
 		v = &per_s[k * bench_runs];
 		bench_sort_u64(v, bench_runs);
-		bench_printk("table kind=%s readers=%u update_pct=%u updates=%ld lookups_per_s=%llu min=%llu max=%llu insert_failures=%ld",
+		bench_printk("table kind=%s readers=%u update_pct=%u updates=%ld lookups_per_s=%llu min=%llu max=%llu insert_failures=%ld buckets=%lu",
 			     table_kinds[k].name, nthreads, update_pct,
 			     atomic_long_read(&runs[k].updates),
 			     v[bench_runs / 2], v[0], v[bench_runs - 1],
-			     atomic_long_read(&runs[k].insert_failures));
+			     atomic_long_read(&runs[k].insert_failures),
+			     table_kinds[k].buckets(&runs[k]));
 	}
 	return err;
 }
@@ -550,11 +683,17 @@ static int table_setup_kind(struct table_run *r)
 {
 	if (r->kind->lookup == table_rht_lookup)
 		return rhashtable_init(&r->rht, &table_rht_params);
-	r->traits = SMRH_SCALAR_TRAITS(table_hash, struct table_entry,
-				       hash_link, r->smr);
 	smr_hash_init_empty(&r->hash);
-	if (r->kind->lookup == table_hash_lookup)
+	if (r->kind->lookup == table_hash_lookup) {
+		r->traits = *TABLE_HASH_TRAITS(r);
 		return smr_hash_init(&r->hash, TABLE_KEYS / 2);
+	}
+	/* The grow part's policy (smr_bench_grow.c says why). */
+	if (r->kind->lookup == table_shash_lookup) {
+		r->traits = *TABLE_SHASH_TRAITS(r);
+		return smr_shash_init(&r->shash, SMRSH_BALANCED, TABLE_KEYS / 2,
+				      &r->traits);
+	}
 	return 0;
 }
 
@@ -589,7 +728,7 @@ static int table_setup(struct table_run *runs)
 
 /**
  * bench_table() - lookups per second: smr lists against RCU hlists, and
- *	smr_hash against rhashtable
+ *	smr_hash and smr_shash against rhashtable
  *
  * Return: 0 or a negative errno.
  */

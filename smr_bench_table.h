@@ -24,7 +24,7 @@ struct table_entry {
 		struct hlist_node rcu_link;
 		struct smrq_slink hash_link;
 		struct rhash_head rht_link;
-		/* smr_shash (issue 13): its link goes here. */
+		struct smrq_slink shash_link;
 	};
 	u32 key;
 	u32 version;

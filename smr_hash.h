@@ -100,6 +100,25 @@ static inline u32 smrh_key_hash_mem(const void *p, size_t len, u32 seed)
  *
  * The functions are called inside read sections and under the writer's
  * lock: they must not sleep and must only read the element.
+ *
+ * Lookups and serialized updates are inline, and call the functions
+ * through the traits they are given.  Give them a traits object whose
+ * functions the compiler sees at the call, and the calls are direct ones
+ * it may inline: a static const object, or, for a domain made at run
+ * time, one built at each call with SMRH_SCALAR_TRAITS() (only the
+ * fields used are computed; the domain is loaded for smr_enter()
+ * anyway)::
+ *
+ *	#define FOO_TRAITS(f) \
+ *		(&SMRH_SCALAR_TRAITS(foo, struct foo, link, (f)->smr))
+ *
+ *	obj = smr_hash_entered_find(&f->table, key, FOO_TRAITS(f));
+ *
+ * Through a traits object filled at run time, each lookup makes two
+ * indirect calls, retpolines on kernels with Spectre v2 mitigations
+ * (smr_bench measures both: Documentation/performance.rst).  Traits that
+ * a table keeps (smr_shash_init()) must outlive it: keep a copy of the
+ * same traits for those.
  */
 struct smrh_traits {
 	size_t link_offset;
@@ -144,7 +163,9 @@ static bool prefix##_obj_equ(const void *obj, struct smrh_key key)	\
  * @link_field: its struct smrq_slink member
  * @domain: the domain readers search in
  *
- * A struct smrh_traits value; add .obj_try_get to it where wanted.
+ * A struct smrh_traits value; add .obj_try_get to it where wanted.  Its
+ * address, taken at the call, gives the inline lookups direct calls
+ * (struct smrh_traits).
  */
 #define SMRH_SCALAR_TRAITS(prefix, type, link_field, domain)		\
 	((struct smrh_traits){						\

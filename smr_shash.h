@@ -210,7 +210,8 @@ static inline void *__smrsh_find(struct smrsh_array *a, struct smrh_key key,
  * @traits: the table's traits
  *
  * Finds an element that is in the table for the whole lookup, also while
- * the table is resized or reseeded.
+ * the table is resized or reseeded.  Inline: give it traits the compiler
+ * sees at the call, for direct calls (struct smrh_traits).
  *
  * Context: inside a section of @traits->smr (checked under
  * CONFIG_PROVE_LOCKING).

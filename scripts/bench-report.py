@@ -57,9 +57,11 @@ SYNC_OPS = ['smr_synchronize', 'synchronize_rcu', 'synchronize_rcu_expedited',
             'synchronize_srcu']
 LOADS = ['idle', 'readers']
 METHODS = ['smr_cache', 'smr_call', 'smr_kfree', 'call_rcu', 'kfree_rcu']
-TABLE_KINDS = ['smr', 'rcu', 'smr_hash', 'rhashtable']
-# The grow part's tables; smr_shash is to come (issue 13).
+TABLE_KINDS = ['smr', 'rcu', 'smr_hash', 'smr_shash', 'rhashtable']
+# The grow part's tables.
 GROW_KINDS = ['smr_hash', 'rhashtable', 'smr_shash']
+# The general tables, compared with rhashtable in the same run.
+RHT_PEERS = ['smr_hash', 'smr_shash']
 # The fill the issue asks for; smaller ones are said so in the report.
 GROW_WANTED = 1 << 20
 
@@ -332,11 +334,11 @@ class Report:
             return ['No lookup-table records.']
         keys = sorted({(k[1], k[2]) for k in recs})
         kinds = ordered(TABLE_KINDS, {k[0] for k in recs})
-        pairs = [(a, b) for a, b in (('smr', 'rcu'),
-                                     ('smr_hash', 'rhashtable'))
+        pairs = [(a, b) for a, b in ([('smr', 'rcu')] +
+                                     [(k, 'rhashtable') for k in RHT_PEERS])
                  if a in kinds and b in kinds]
         # The general tables can refuse inserts; the bucket lists cannot.
-        fkinds = [k for k in ('smr_hash', 'rhashtable') if k in kinds]
+        fkinds = [k for k in RHT_PEERS + ['rhashtable'] if k in kinds]
         rows = []
         for readers, pct in keys:
             v = {k: recs.get((k, readers, pct)) for k in kinds}
@@ -396,8 +398,10 @@ class Report:
                 '10 ms). "steady": the same readers on the final table with '
                 'no writer, right after, in the same run. smr_hash grows '
                 'through smr_hash_serialized_should_grow(1) and '
-                'smr_hash_grow_and_unlock() in the writer; rhashtable grows '
-                'from its worker ("settle": until its last resize ended). '
+                'smr_hash_grow_and_unlock() in the writer; rhashtable and '
+                'smr_shash (SMRSH_BALANCED) grow from their workers '
+                '("settle": until the last resize ended; time to grow = '
+                'fill + settle). '
                 'A lookup costs more as the table outgrows the caches, so '
                 'the first windows, on a small table, run above the final '
                 'size\'s steady rate. Measured on %s, not bare metal: compare '
@@ -414,10 +418,14 @@ class Report:
                 if not r:
                     continue
                 steady = r['steady']
-                grows = ('%d, %s in them (longest %s)' %
-                         (r['grows'], fmt_time(r['grow_us'] * 1e3),
-                          fmt_time(r['grow_max_us'] * 1e3))
-                         if avail(r['grows']) else 'by itself')
+                if avail(r['grows']) and avail(r['grow_us']):
+                    grows = ('%d, %s in them (longest %s)' %
+                             (r['grows'], fmt_time(r['grow_us'] * 1e3),
+                              fmt_time(r['grow_max_us'] * 1e3)))
+                elif avail(r['grows']):
+                    grows = '%d, by itself' % r['grows']
+                else:
+                    grows = 'by itself'
                 rows.append([k, run, '{:,}'.format(int(r['entries'])),
                              fmt_time(r['fill_us'] * 1e3),
                              fmt_time(r['settle_us'] * 1e3), grows,
@@ -437,27 +445,32 @@ class Report:
              'p10 ÷ steady', 'median ÷ steady',
              'insert failures'], rows)
         pairs = []
-        for run in runs:
-            a, b = recs.get(('smr_hash', run)), recs.get(('rhashtable', run))
-            if a and b:
-                pairs.append([run,
-                              fmt_ratio(ratio(a['fill_us'], b['fill_us'])),
-                              fmt_ratio(ratio(a['fill_us'],
-                                              b['fill_us'] + b['settle_us'])),
-                              fmt_ratio(ratio(ratio(a.get('p10'), a['steady']),
-                                              ratio(b.get('p10'),
-                                                    b['steady']))),
-                              fmt_ratio(ratio(ratio(a['median'], a['steady']),
-                                              ratio(b['median'],
-                                                    b['steady']))),
-                              fmt_ratio(ratio(a['steady'], b['steady']))])
+        for k in RHT_PEERS:
+            for run in runs:
+                a, b = recs.get((k, run)), recs.get(('rhashtable', run))
+                if a and b:
+                    pairs.append(self.grow_pair(k, run, a, b))
         if pairs:
-            out += ['', 'smr_hash against rhashtable, same run:', ''] + table(
-                ['run', 'fill time ÷', 'fill ÷ (fill + settle)',
+            out += ['', 'smr_hash and smr_shash against rhashtable, same '
+                    'run (time to grow: fill + settle):', ''] + table(
+                ['kind', 'run', 'fill time ÷', 'time to grow ÷',
                  '(p10 ÷ steady) ÷', '(median ÷ steady) ÷', 'steady rate ÷'],
                 pairs)
         out += [''] + self.grow_mem_table()
         return out
+
+    @staticmethod
+    def grow_pair(kind, run, a, b):
+        """A row of the comparison of kind's run a with rhashtable's b."""
+        def per_steady(r, field):
+            return ratio(r.get(field), r['steady'])
+        return [kind, run, fmt_ratio(ratio(a['fill_us'], b['fill_us'])),
+                fmt_ratio(ratio(a['fill_us'] + a['settle_us'],
+                                b['fill_us'] + b['settle_us'])),
+                fmt_ratio(ratio(per_steady(a, 'p10'), per_steady(b, 'p10'))),
+                fmt_ratio(ratio(per_steady(a, 'median'),
+                                per_steady(b, 'median'))),
+                fmt_ratio(ratio(a['steady'], b['steady']))]
 
     def grow_mem_table(self):
         mems = {}
@@ -758,6 +771,10 @@ def selftest():
         md = open(os.path.join(tmp, '2000-01-01-fixture.md'),
                   encoding='utf-8').read()
         pngs = sorted(f for f in os.listdir(tmp) if f.endswith('.png'))
+        work = os.path.join(tmp, 'work')
+        grow_lines = sorted(f for f in os.listdir(work)
+                            if re.match(r'grow-[0-9]+\.dat$', f)) \
+            if os.path.isdir(work) else []
     checks = [
         ('exit status 0', rc == 0),
         ('seven sections', all(s in md for s in (
@@ -780,16 +797,31 @@ def selftest():
         # 2.6 M / 2.0 M lookups/s: 1.3, the only smr_hash row.
         ('smr_hash target', '| smr_hash lookups ≥ 1.0 × rhashtable\'s (every '
          'readers and updates row, the lowest) | 1.30 | yes |' in md),
-        ('table ratio', '| 4 | 10% | 6,300,000 | 6,400,000 | n/a | n/a | 0.98 |'
-         ' n/a | n/a / n/a |' in md),
+        ('table ratio', '| 4 | 10% | 6,300,000 | 6,400,000 | n/a | n/a | n/a |'
+         ' 0.98 | n/a | n/a | n/a / n/a / n/a |' in md),
+        # smr_shash 2.2 M / rhashtable 2.0 M: 1.10.
+        ('smr_shash table ratio', '| 1 | 0% | 2,100,000 | 2,400,000 |'
+         ' 2,600,000 | 2,200,000 | 2,000,000 | 0.88 | 1.30 | 1.10 |'
+         ' 0 / 0 / 0 |' in md),
         # 1,992 / 7,295 = 0.27; 4,586 / 7,295 = 0.63; 6,136 / 7,295 = 0.84.
         ('grow row', '| smr_hash | 0 | 1,048,576 | 7421.7 ms | 34.0 µs | 10,'
          ' 3766.6 ms in them (longest 2052.9 ms) | 1,024 → 1,048,576 | 474 |'
          ' 1,992 | 4,586 | 6,136 | 7,295 | 0.27 | 0.63 | 0.84 | 0 |' in md),
         # fill 7.42 s / 13.67 s; p10: (4,586 / 7,295) / (4,442 / 9,658);
         # median: (6,136 / 7,295) / (5,649 / 9,658); steady 7,295 / 9,658.
-        ('grow against rhashtable', '| 0 | 0.54 | 0.54 | 1.37 | 1.44 | 0.76 |'
-         in md),
+        ('grow against rhashtable', '| smr_hash | 0 | 0.54 | 0.54 | 1.37 |'
+         ' 1.44 | 0.76 |' in md),
+        # Resizes by its worker; 9,859.5 ms / 13,672.4 ms, and with the
+        # settle times (9,859.7 / 13,695.7): 0.72; p10: (1,498 / 9,379) /
+        # (4,442 / 9,658); median: (4,933 / 9,379) / (5,649 / 9,658);
+        # steady 9,379 / 9,658.
+        ('smr_shash grow row', '| smr_shash | 0 | 1,048,576 | 9859.5 ms |'
+         ' 200.0 µs | 5, by itself | 1,024 → 2,097,152 | 479 | 0 | 1,498 |'
+         ' 4,933 | 9,379 | 0.00 | 0.16 | 0.53 | 0 |' in md),
+        ('smr_shash against rhashtable', '| smr_shash | 0 | 0.72 | 0.72 |'
+         ' 0.35 | 0.90 | 0.97 |' in md),
+        ('smr_shash bytes per entry', '| smr_shash | 1,048,576 | 2,097,152 |'
+         ' 16.0 MiB | 16.0 MiB | 8 | 24.003 | 48 / 64 |' in md),
         ('bytes per entry', '| rhashtable | 1,048,576 | 2,097,152 | 16.0 MiB'
          ' | 16.0 MiB | 8 | 24.003 | 48 / 64 |' in md),
         ('target met', '| smr read ≤ 0.8 × srcu (readers=1) | 0.69 | yes |'
@@ -805,6 +837,8 @@ def selftest():
             '2000-01-01-fixture-flood-mem.png', '2000-01-01-fixture-grow.png',
             '2000-01-01-fixture-read.png', '2000-01-01-fixture-sync-cdf.png']))
         checks.append(('plots linked', '](2000-01-01-fixture-read.png)' in md))
+        checks.append(('three lines in the grow plot', grow_lines == [
+            'grow-0.dat', 'grow-1.dat', 'grow-2.dat']))
     bad = [name for name, ok in checks if not ok]
     for name, ok in checks:
         print('%s: %s' % ('ok' if ok else 'FAILED', name))
