@@ -34,6 +34,27 @@ RUNS=(
 	# Either S2 or the acquire of wr_seq in __smr_poll() is enough here.
 	"smr_default verify -DNO_S2"
 	"smr_default verify -DNO_WR_ACQ"
+	"smr_lazy verify"
+	"smr_lazy violate -DNO_LW"
+	"smr_lazy violate -DNO_E1"
+	"smr_lazy violate -DNO_E2"
+	"smr_lazy violate -DNO_E3"
+	"smr_lazy violate -DEARLY"
+	# Lazy goals wait for a grace period that covers the whole section.
+	"smr_lazy verify -DNO_R2"
+	"smr_deferred verify"
+	"smr_deferred violate -DNO_D"
+	"smr_deferred violate -DEARLY"
+	# D orders the goal owner's stores; the commit's ordering adds none.
+	"smr_deferred verify -DNO_C"
+	"smr_sleepable verify"
+	"smr_sleepable violate -DNO_R1s"
+	"smr_sleepable violate -DNO_R2s"
+	"smr_sleepable violate -DNO_S3s"
+	"smr_sleepable violate -DNO_S3s_LOCK"
+	"smr_wrap verify"
+	"smr_wrap violate -DNO_GUARD"
+	"smr_wrap violate -DLAP"
 )
 
 wrong=0
