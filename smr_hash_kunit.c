@@ -30,6 +30,7 @@
 #define SHASH_BASIC_KEYS	8192	/* XNU's smr_shash_basic */
 #define SHASH_BASIC_IN		7680
 #define SHASH_CHURN_KEYS	64
+#define SHASH_DESTROY_ROUNDS	50
 
 struct hash_elem {
 	u64 key;
@@ -579,6 +580,26 @@ static void smr_shash_inserts_without_memory(struct kunit *test)
 	shash_check(test, &t->traits, t->elems, n, n);
 }
 
+/*
+ * Destroy while the worker may be resizing: the table it frees must be
+ * the one the worker left, not the one it replaced.
+ */
+static void smr_shash_destroy_during_resize(struct kunit *test)
+{
+	struct hash_test *t = test->priv;
+	unsigned int round, i, n = ARRAY_SIZE(t->keys);
+
+	for (round = 0; round < SHASH_DESTROY_ROUNDS; round++) {
+		KUNIT_ASSERT_EQ(test, smr_shash_init(&t->sh, SMRSH_FASTEST, 1,
+						     &t->traits), 0);
+		for (i = 0; i < n; i++)
+			KUNIT_EXPECT_NULL(test, shash_insert(t, &t->elems[i]));
+		smr_synchronize(t->smr);
+		smr_shash_destroy(&t->sh, NULL);
+		KUNIT_EXPECT_EQ(test, smr_shash_size(&t->sh), 1U);
+	}
+}
+
 struct shash_churn {
 	struct hash_test *t;
 	struct hash_elem *elems;
@@ -671,6 +692,7 @@ static struct kunit_case smr_shash_cases[] = {
 	KUNIT_CASE(smr_shash_get_or_insert_and_dying),
 	KUNIT_CASE(smr_shash_reseeds_a_flooded_table),
 	KUNIT_CASE(smr_shash_inserts_without_memory),
+	KUNIT_CASE(smr_shash_destroy_during_resize),
 	KUNIT_CASE_SLOW(smr_shash_readers_during_resizes),
 	{}
 };

@@ -588,16 +588,18 @@ EXPORT_SYMBOL_GPL(smr_shash_init);
  */
 void smr_shash_destroy(struct smr_shash *h, void (*free)(void *obj))
 {
-	struct smrsh_array *a = smr_unserialized_load(h->array);
+	struct smrsh_array *a;
 	unsigned long w, next;
 	u32 i;
 
-	if (a == &smrsh_empty_array)
+	if (smr_unsafe_load(h->array) == (unsigned long)&smrsh_empty_array)
 		return;
 	mutex_lock(&h->resize_lock);
 	h->dying = true;
 	mutex_unlock(&h->resize_lock);
 	cancel_delayed_work_sync(&h->resize_work);
+	/* After the worker: a resize it was doing replaced the array. */
+	a = smr_unserialized_load(h->array);
 	for (i = 0; i <= smrsh_mask(a); i++) {
 		for (w = smrsh_word(&a->buckets[i].first); !(w & SMRSH_STOP);
 		     w = next) {
