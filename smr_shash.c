@@ -615,15 +615,19 @@ void smr_shash_destroy(struct smr_shash *h, void (*free)(void *obj))
 }
 EXPORT_SYMBOL_GPL(smr_shash_destroy);
 
-/* Resize now, under the resize lock, waiting for a worker's resize. */
-static int smrsh_rehash_now(struct smr_shash *h, unsigned int shift,
-			    bool reseed)
+/*
+ * Resize now to 2^@shift buckets (-1: the current size), under the resize
+ * lock, after a resize of the worker's.
+ */
+static int smrsh_rehash_now(struct smr_shash *h, int shift, bool reseed)
 {
 	int err = -EINVAL;
 
 	if (smr_unsafe_load(h->array) == (unsigned long)&smrsh_empty_array)
 		return err;
 	mutex_lock(&h->resize_lock);
+	if (shift < 0)
+		shift = smr_serialized_load(h->array)->shift;
 	if (!h->dying)
 		err = smrsh_rehash(h, shift, reseed);
 	mutex_unlock(&h->resize_lock);
@@ -666,9 +670,7 @@ EXPORT_SYMBOL_GPL(smr_shash_resize);
  */
 int smr_shash_reseed(struct smr_shash *h)
 {
-	struct smrsh_array *a = (struct smrsh_array *)smr_unsafe_load(h->array);
-
-	return smrsh_rehash_now(h, a->shift, true);
+	return smrsh_rehash_now(h, -1, true);
 }
 EXPORT_SYMBOL_GPL(smr_shash_reseed);
 
