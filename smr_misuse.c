@@ -168,13 +168,15 @@ static void misuse_stall_cb(struct smr_node *node)
  * tick case its own CPU's tick reports it: the smr_call() it queues keeps
  * that tick running (a CPU with callbacks pending has a busy tick; an
  * idle one need not tick at all).  For the remote case only a poller may
- * report it.  Where the tick can (misuse_tick_can_report()), the reader
- * keeps it away by spinning with interrupts off, and the report's IPI
- * runs once they are back on, while the reader is still inside, so that
- * it shows where it entered.  Elsewhere the spin with preemption off is
- * enough, and interrupts stay on: one run on the RT kernel had jiffies
- * advance 2728 ms in the 10 s that the reader spun with them off (its CPU
- * may be the one that keeps them), short of the 3 s a report needs.
+ * report it.  The reader keeps its tick away by spinning with interrupts
+ * off, and the report's IPI runs once they are back on, while the reader
+ * is still inside, so that it shows where it entered.  Not on PREEMPT_RT,
+ * where timers run in a thread that the spin with preemption off keeps
+ * out anyway: there interrupts stay on, as one run had jiffies advance
+ * 2728 ms in the 10 s that the reader spun with them off (its CPU may be
+ * the one that keeps them), short of the 3 s a report needs.  (On
+ * Debian's 6.1, tick_stall=0, softirqs do run on interrupt exit at times:
+ * a reader there with interrupts on was reported by its own tick.)
  */
 static int misuse_staller_fn(void *arg)
 {
@@ -242,7 +244,7 @@ static void misuse_stall(struct smr *smr, bool remote)
 {
 	struct misuse_staller r = {
 		.smr = smr, .remote = remote,
-		.irqs_off = remote && misuse_tick_can_report(),
+		.irqs_off = remote && !IS_ENABLED(CONFIG_PREEMPT_RT),
 	};
 	unsigned long goal, start, stalls = smr_stat_sum(smr, SMR_STAT_STALL);
 	const char *name = remote ? "stall-remote" : "stall-tick";
