@@ -165,14 +165,20 @@ static unsigned long *smrsh_next_word(struct smrq_slink *link)
 }
 
 /*
- * Store @v where the word @p was; @p is a bucket (which we hold locked:
- * keep the lock bit) or an element's next word.
+ * @v as stored at @p: @p is the locked bucket @b (keep its lock bit) or
+ * an element's next word.
  */
+static unsigned long smrsh_locked_word(unsigned long *p, unsigned long v,
+				       struct smrsh_bucket *b)
+{
+	return v | (p == &b->first ? SMRSH_LOCK : 0);
+}
+
 static void smrsh_store_release(unsigned long *p, unsigned long v,
 				struct smrsh_bucket *b)
 {
 	/* Release: the callers say what it orders (I1, M0, M1). */
-	smp_store_release(p, v | (p == &b->first ? SMRSH_LOCK : 0));
+	smp_store_release(p, smrsh_locked_word(p, v, b));
 }
 
 /*
@@ -358,10 +364,8 @@ bool smr_shash_entered_remove(struct smr_shash *h, struct smrq_slink *link,
 		return false;
 	p = smrsh_lock_link(a, link, traits, &b);
 	/* Its successor was published already: no ordering needed. */
-	if (p && p == &b->first)
-		WRITE_ONCE(*p, smrsh_next(link) | SMRSH_LOCK);
-	else if (p)
-		WRITE_ONCE(*p, smrsh_next(link));
+	if (p)
+		WRITE_ONCE(*p, smrsh_locked_word(p, smrsh_next(link), b));
 	smrsh_unlock(b);
 	if (!p)
 		return false;
@@ -431,6 +435,10 @@ static void smrsh_move_tail(struct smrsh_array *old, u32 i,
 	smrsh_lock(nb);
 	/* M0: readers on the tail go on into an initialized new chain. */
 	smp_store_release(smrsh_next_word(tail), smrsh_word(&nb->first));
+	/*
+	 * I1 again (the tail is initialized, M0 included): pairs with the
+	 * address dependency of the readers' load of the new bucket.
+	 */
 	smrsh_store_release(&nb->first, (unsigned long)tail, nb);
 	smrsh_unlock(nb);
 	/* M1: out of the old chain after it is in the new.  Pairs with L1. */
