@@ -93,6 +93,15 @@
  * stale slot to rd_seq so that the read hand never moves backwards -- also
  * when the delay was so long that the clock went more than half way round
  * and the stale value seems to lie beyond wr_seq (smr_scan_clamp()).
+ * What no scan can tell is a value delayed by about a whole lap: it looks
+ * current again.  So the argument assumes that a reader's slot store
+ * lands before the clock has gone half a lap past the value it loaded
+ * (model/smr_wrap.pml verifies under that assumption, and its LAP variant
+ * shows the violation without it).  With 64-bit sequences half a lap is
+ * 2^61 steps, which cannot pass inside one smr_enter(); with wrap_test=1
+ * a lap is 1024 steps, so a test reader stalled (interrupted, its vCPU
+ * descheduled) between the load and the store while other CPUs advance
+ * 512 times is outside the argument.
  *
  * Wrap.  Sequences are unsigned long and compared by signed difference.
  * smr_advance() keeps wr_seq - rd_seq below a quarter of the space by
