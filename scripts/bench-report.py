@@ -27,6 +27,8 @@ import tempfile
 RECORDS = {
     'env': [],
     'read': ['op', 'readers', 'ns', 'min', 'max'],
+    'load': ['reader', 'flood', 'readers', 'ns', 'min', 'max',
+             'updates_per_s'],
     'writer': ['op', 'ns'],
     'sync': ['op', 'load', 'samples', 'p50', 'p99', 'max', 'mean'],
     'cdf': ['op', 'load', 'pct', 'ns'],
@@ -46,7 +48,7 @@ RECORDS = {
                 'bytes_per_entry'],
     'done': [],
 }
-TEXT = {'op', 'load', 'method', 'kind', 'phase'}
+TEXT = {'op', 'load', 'method', 'kind', 'phase', 'reader', 'flood'}
 NUMBER = re.compile(r'^-?[0-9]+(\.[0-9]+)?$')
 
 READ_OPS = ['smr', 'smr_lazy', 'smr_sleepable', 'rcu', 'srcu', 'srcu_nmisafe',
@@ -64,6 +66,14 @@ GROW_KINDS = ['smr_hash', 'rhashtable', 'smr_shash']
 RHT_PEERS = ['smr_hash', 'smr_shash']
 # The fill the issue asks for; smaller ones are said so in the report.
 GROW_WANTED = 1 << 20
+# The load part: reader kinds, and floods with their baselines first.
+LOAD_READERS = ['smr', 'smr_lazy', 'rcu']
+LOAD_FLOODS = ['idle', 'spin', 'smr_call', 'smr_cache', 'call_rcu']
+LOAD_BASES = ['idle', 'spin']
+# gnuplot colours and point types, one per series: no two ops alike.
+PLOT_COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e',
+                '#17becf', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22',
+                '#000000', '#00008b']
 
 
 def ordered(known, seen):
@@ -501,6 +511,139 @@ class Report:
                        'array (allocated)', 'link bytes', 'bytes per entry',
                        'entry sizeof / allocated'], rows))
 
+    # Table 7: reads under update load.
+    def load_recs(self):
+        """{(reader, flood): record}, the last of each pair."""
+        return {(r['reader'], r['flood']): r
+                for r in self.res.records['load']}
+
+    def load_base(self, recs, reader):
+        """The baseline flood of reader's rows: spin (the first CPU busy
+        with private work) when there is one, else idle."""
+        for base in reversed(LOAD_BASES):
+            if (reader, base) in recs:
+                return base
+        return None
+
+    def load_ratio(self, recs, reader, flood, base):
+        a, b = recs.get((reader, flood)), recs.get((reader, base))
+        return ratio(a['ns'] if a else None, b['ns'] if b else None)
+
+    def load_table(self):
+        recs = self.load_recs()
+        if not recs:
+            return ['No load records (the part needs 2 CPUs or more, and '
+                    'parts= must name it).']
+        readers = ordered(LOAD_READERS, {k[0] for k in recs})
+        floods = ordered(LOAD_FLOODS, {k[1] for k in recs})
+        loaded = [f for f in floods if f not in LOAD_BASES]
+        rows = []
+        for rd in readers:
+            row = [rd]
+            for f in floods:
+                r = recs.get((rd, f))
+                row.append(fmt_ns(r['ns']) if r else 'n/a')
+            for f in loaded:
+                row.append('%s / %s' % tuple(
+                    fmt_ratio(self.load_ratio(recs, rd, f, b))
+                    for b in LOAD_BASES))
+            rows.append(row)
+        nreaders = sorted({int(r['readers']) for r in recs.values()})
+        rate = [[f] + [fmt_rate(recs[(rd, f)]['updates_per_s'])
+                       if (rd, f) in recs else 'n/a' for rd in readers] +
+                [fmt_count(max(recs[(rd, f)].get('throttled', 0)
+                               for rd in readers if (rd, f) in recs))]
+                for f in loaded]
+        note = ('ns per enter + load + leave (one load of a published '
+                'pointer and a read through it) on %s reader CPU(s), median '
+                'run, while the first CPU runs the flood of the column: '
+                'idle sleeps, spin loops on a counter of its own (the first '
+                'CPU as busy as in a flood, nothing shared: under QEMU TCG '
+                'the vCPUs share the host\'s cores, so any busy vCPU slows '
+                'the others), smr_call and smr_cache go to the readers\' '
+                'domain (smr\'s for rcu readers). Ratios: flood ÷ idle / '
+                'flood ÷ spin, same run.' %
+                '/'.join(str(n) for n in nreaders))
+        return ([note, ''] +
+                table(['reader'] + ['ns, %s' % f for f in floods] +
+                      ['%s ÷ idle / ÷ spin' % f for f in loaded], rows) +
+                ['', 'The flooder\'s updates per second during each run '
+                 '(throttled: times it waited for its deferred objects '
+                 'to drain, the most of any reader kind):', ''] +
+                table(['flood'] + ['with %s readers' % rd for rd in readers] +
+                      ['throttled'], rate))
+
+    # Issue 14's targets, after the first round's.
+    def issue14_targets(self):
+        rows = []
+
+        def add(text, r, limit, cmp='<='):
+            met = {'<=': lambda q: q <= limit, '<': lambda q: q < limit,
+                   '>=': lambda q: q >= limit}[cmp]
+            rows.append([text, fmt_ratio(r),
+                         'n/a' if r is None else ('yes' if met(r) else 'no')])
+
+        points = [1] + ([self.nmax] if self.nmax > 1 else [])
+        for k in points:
+            add('smr_sleepable read ≤ 1.0 × srcu (readers=%d)' % k,
+                ratio(self.ns_at('smr_sleepable', k), self.ns_at('srcu', k)),
+                1.0)
+        for k in points:
+            add('smr_lazy read ≤ 1.0 × rcu (readers=%d)' % k,
+                ratio(self.ns_at('smr_lazy', k), self.ns_at('rcu', k)), 1.0)
+        for k in points:
+            add('smr_lazy read < smr (readers=%d)' % k,
+                ratio(self.ns_at('smr_lazy', k), self.ns_at('smr', k)), 1.0,
+                '<')
+        rows += self.footprint_targets()
+        rows += self.load_targets()
+        if self.table_recs():
+            add('table smr ÷ rcu lookups ≥ 1.0 (every readers and updates '
+                'row, the lowest)', self.table_min_ratio('smr', 'rcu'), 1.0,
+                '>=')
+        flood = self.res.flood()
+        if flood:
+            a, b = flood.get('smr_call'), flood.get('call_rcu')
+            add('smr_call flood updates/s ≥ 2 × call_rcu\'s',
+                ratio(a['updates_per_s'] if a else None,
+                      b['updates_per_s'] if b else None), 2.0, '>=')
+        return rows
+
+    def footprint_targets(self):
+        """Hook for the footprint section: its target rows.  Until the
+        bench measures the per-cpu footprint, 'not measured'."""
+        return [['footprint ≤ 256 B per CPU per domain (no smr_call)',
+                 'not measured', 'n/a'],
+                ['footprint ≤ 384 B per CPU per domain (with smr_call)',
+                 'not measured', 'n/a']]
+
+    def load_targets(self):
+        """Per reader kind, its worst flood against the baseline."""
+        recs = self.load_recs()
+        rows = []
+        for rd in ordered(LOAD_READERS, {k[0] for k in recs}):
+            base = self.load_base(recs, rd)
+            qs = [(self.load_ratio(recs, rd, f, base), f)
+                  for f in LOAD_FLOODS if f not in LOAD_BASES]
+            qs = [q for q in qs if q[0] is not None]
+            q, f = max(qs) if qs else (None, None)
+            rows.append(['%s read under a flood ≤ 1.2 × %s (worst: %s)' %
+                         (rd, base, f or 'n/a'), fmt_ratio(q),
+                         'n/a' if q is None else
+                         ('yes' if q <= 1.2 else 'no')])
+        if not rows:
+            rows.append(['read under a flood ≤ 1.2 × idle',
+                         'not measured (load part, 2 CPUs or more)', 'n/a'])
+        return rows
+
+    def table_min_ratio(self, a, b):
+        recs = self.table_recs()
+        qs = [ratio(recs[(k, n, p)]['lookups_per_s'],
+                    recs[(b, n, p)]['lookups_per_s'])
+              for (k, n, p) in recs if k == a and (b, n, p) in recs]
+        qs = [q for q in qs if q is not None]
+        return min(qs) if qs else None
+
     # Targets: reported, never asserted.
     def targets(self):
         n = self.nmax
@@ -548,6 +691,7 @@ class Report:
         else:
             rows.append(['smr read flat: ns(N)/ns(1) ≤ 1.25',
                          'n/a (1 CPU)', 'n/a'])
+        rows += self.issue14_targets()
         return table(['target', 'measured ratio', 'met'], rows)
 
     def header(self):
@@ -561,11 +705,15 @@ class Report:
                  '| kernel | %s (%s) |' % (env.get('kernel', 'n/a'), a.label),
                  '| kernel config | %s |' % (a.config or 'n/a'),
                  '| machine | %s, %s host cores |' % (a.machine, a.cores),
+                 '| host CPU | %s (/proc/cpuinfo of the host that ran the '
+                 'guest) |' % a.machine,
+                 '| guest CPU | %s |' % (a.guest_cpu or 'n/a'),
                  '| setup | %s |' % (a.setup or 'n/a'),
                  '| command | `%s` |' % (a.command or 'n/a'),
                  '| smr_bench params | `%s` |' % (a.params or '(defaults)'),
                  '| env record | `%s` |' % (envline or 'none'),
                  '']
+        lines += [NEVER_COMPARE, '']
         if not self.res.done:
             lines += ['**Incomplete: the results have no `done` record.**', '']
         for note in a.note:
@@ -586,6 +734,7 @@ class Report:
              self.flood_table()),
             ('5. Read-mostly lookup table', self.lookup_table()),
             ('6. Lookups during a grow', self.grow_table()),
+            ('7. Reads under update load', self.load_table()),
         ]
         for title, body in sections:
             md += ['## ' + title, ''] + body + ['']
@@ -717,8 +866,29 @@ def make_plots(rep, work):
     return [p for p in out if p]
 
 
+NEVER_COMPARE = (
+    '**Compare figures within this report only, never across reports**: '
+    'ratios move with the host CPU (the same binaries gave smr ÷ rcu 1.12 on '
+    'one host and 0.58 on another), and every ratio here was measured in '
+    'this one run.')
+
+
+def cpuinfo_model(path='/proc/cpuinfo'):
+    """The first 'model name' of a cpuinfo file, or None."""
+    try:
+        with open(path, encoding='utf-8', errors='replace') as f:
+            for ln in f:
+                if ln.startswith('model name'):
+                    return ln.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
 def host_info():
-    model = 'unknown CPU'
+    model = cpuinfo_model() or 'unknown CPU'
+    if model != 'unknown CPU':
+        return model, os.cpu_count()
     try:
         out = subprocess.run(['lscpu'], capture_output=True, text=True,
                              check=False).stdout
@@ -867,6 +1037,8 @@ def parse_args(argv):
     p.add_argument('--note', action='append', default=[],
                    help='a warning for the report header (repeatable)')
     p.add_argument('--machine', default=model)
+    p.add_argument('--guest-cpu', default='',
+                   help='the guest\'s CPU model (its boot log or cpuinfo)')
     p.add_argument('--cores', default=str(cores))
     args = p.parse_args(argv)
     if not args.selftest:
