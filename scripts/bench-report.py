@@ -7,8 +7,8 @@ SMR-BENCH-END of the console, or a whole console log: only lines between
 the markers, if there are any, and only lines of the results grammar are
 read; kernel messages and other noise are skipped). Output, in --out-dir:
 <date>-<kernel>.md and <date>-<kernel>-<plot>.png for each plot whose data
-exists (read, sync-cdf, flood-mem, grow). The Targets table is also printed to
-stdout. scripts/bench.sh calls this; --selftest runs it on
+exists (read, sync-cdf, flood-mem, grow, load). The Targets table is also
+printed to stdout. scripts/bench.sh calls this; --selftest runs it on
 scripts/bench-fixture.txt into a temporary directory. Python 3 standard
 library only.
 """
@@ -704,9 +704,8 @@ class Report:
                  '| date | %s |' % a.date,
                  '| kernel | %s (%s) |' % (env.get('kernel', 'n/a'), a.label),
                  '| kernel config | %s |' % (a.config or 'n/a'),
-                 '| machine | %s, %s host cores |' % (a.machine, a.cores),
-                 '| host CPU | %s (/proc/cpuinfo of the host that ran the '
-                 'guest) |' % a.machine,
+                 '| host CPU | %s, %s host cores (/proc/cpuinfo of the host '
+                 'that ran the guest) |' % (a.machine, a.cores),
                  '| guest CPU | %s |' % (a.guest_cpu or 'n/a'),
                  '| setup | %s |' % (a.setup or 'n/a'),
                  '| command | `%s` |' % (a.command or 'n/a'),
@@ -763,6 +762,13 @@ def gp_quote(s):
     return '"%s"' % s.replace('\\', '\\\\').replace('"', '\\"')
 
 
+def plot_style(i):
+    """Series i's colour and point type: no two series of a plot alike
+    (gnuplot's own cycle repeats its colours after 8)."""
+    return 'lc rgb %s pt %d' % (gp_quote(PLOT_COLOURS[i % len(PLOT_COLOURS)]),
+                                i % 13 + 1)
+
+
 def plot(rep, work, term, name, title, setup, series, many='lines'):
     """series: [(key title, [(x, y), ...])]; writes <stem>-<name>.png.
     A series of more than 20 points is drawn with style many, not points."""
@@ -780,8 +786,8 @@ def plot(rep, work, term, name, title, setup, series, many='lines'):
         with open(data, 'w', encoding='utf-8') as f:
             f.writelines('%s %s\n' % p for p in pts)
         style = many if len(pts) > 20 else 'linespoints'
-        items.append('%s using 1:2 with %s lw 2 title %s' %
-                     (gp_quote(data), style, gp_quote(key)))
+        items.append('%s using 1:2 with %s lw 2 %s title %s' %
+                     (gp_quote(data), style, plot_style(i), gp_quote(key)))
     cmds.append('plot ' + ', \\\n\t'.join(items))
     script = os.path.join(work, name + '.gp')
     with open(script, 'w', encoding='utf-8') as f:
@@ -863,7 +869,28 @@ def make_plots(rep, work):
                     ['set xlabel "t (ms) from the start of the fill"',
                      'set ylabel "lookups per 10 ms (all readers)"',
                      'set yrange [0:*]'], series))
+    out.append(load_plot(rep, work, term, label))
     return [p for p in out if p]
+
+
+def load_plot(rep, work, term, label):
+    """(e) the load part: ns per section against the flood, per reader
+    kind."""
+    recs = rep.load_recs()
+    floods = ordered(LOAD_FLOODS, {k[1] for k in recs})
+    series = [(rd, [(i, recs[(rd, f)]['ns']) for i, f in enumerate(floods)
+                    if (rd, f) in recs])
+              for rd in ordered(LOAD_READERS, {k[0] for k in recs})]
+    tics = ', '.join('%s %d' % (gp_quote(f), i) for i, f in enumerate(floods))
+    readers = '/'.join(sorted({str(int(r['readers'])) for r in recs.values()}))
+    return plot(rep, work, term, 'load',
+                'Read cost on %s reader CPUs against the first CPU\'s '
+                'flood (%s)' % (readers, label),
+                ['set termoption noenhanced',
+                 'set xlabel "flood on the first CPU"',
+                 'set ylabel "ns per enter+load+leave"', 'set yrange [0:*]',
+                 'set xrange [-0.5:%s]' % (len(floods) - 0.5),
+                 'set xtics (%s)' % tics], series)
 
 
 NEVER_COMPARE = (
@@ -945,9 +972,13 @@ def selftest():
         grow_lines = sorted(f for f in os.listdir(work)
                             if re.match(r'grow-[0-9]+\.dat$', f)) \
             if os.path.isdir(work) else []
+        read_gp = os.path.join(work, 'read.gp')
+        read_styles = re.findall(r'lc rgb "[^"]*" pt [0-9]+',
+                                 open(read_gp, encoding='utf-8').read()) \
+            if os.path.exists(read_gp) else []
     checks = [
         ('exit status 0', rc == 0),
-        ('seven sections', all(s in md for s in (
+        ('seven numbered sections', all(s in md for s in (
             '## Targets', '## 1. Read side', '## 2. Writer side',
             '## 3. Synchronize latency', '## 4. Flood', '## 5. Read-mostly',
             '## 6. Lookups during a grow'))),
@@ -1001,11 +1032,39 @@ def selftest():
         ('malformed line reported', 'not a number: read op=smr readers=two'
          in md),
         ('kernel message skipped', 'progress' not in md),
+        ('load section', '## 7. Reads under update load' in md),
+        # smr: 41.628 / 33.082 idle, / 32.615 spin; 32.304 / 33.082, ...
+        ('load row', '| smr | 33.1 | 32.6 | 41.6 | 32.3 | 32.9 | 1.26 / 1.28 |'
+         ' 0.98 / 0.99 | 1.00 / 1.01 |' in md),
+        ('load target, worst flood', '| smr read under a flood ≤ 1.2 × spin '
+         '(worst: smr_call) | 1.28 | no |' in md),
+        ('load target met', '| smr_lazy read under a flood ≤ 1.2 × spin '
+         '(worst: call_rcu) | 1.03 | yes |' in md),
+        ('flooder rate', '| smr_call | 181,625 | 255,925 | 269,038 | 0 |'
+         in md),
+        # 1,398,000 / 1,107,000 updates/s.
+        ('smr_call flood target', '| smr_call flood updates/s ≥ 2 × '
+         'call_rcu\'s | 1.26 | no |' in md),
+        # The lowest smr ÷ rcu row: 2.1 M / 2.4 M.
+        ('table smr ÷ rcu target', '| table smr ÷ rcu lookups ≥ 1.0 (every '
+         'readers and updates row, the lowest) | 0.88 | no |' in md),
+        ('sleepable target', '| smr_sleepable read ≤ 1.0 × srcu (readers=1)'
+         ' |' in md),
+        ('lazy below smr target', '| smr_lazy read < smr (readers=1) |' in md),
+        ('footprint not measured', '| footprint ≤ 256 B per CPU per domain '
+         '(no smr_call) | not measured | n/a |' in md),
+        ('never compare', 'never across reports' in md),
+        ('host and guest CPU', '| host CPU | ' in md and
+         '| guest CPU | ' in md),
     ]
     if shutil.which('gnuplot'):
-        checks.append(('four plots', pngs == [
+        checks.append(('five plots', pngs == [
             '2000-01-01-fixture-flood-mem.png', '2000-01-01-fixture-grow.png',
-            '2000-01-01-fixture-read.png', '2000-01-01-fixture-sync-cdf.png']))
+            '2000-01-01-fixture-load.png', '2000-01-01-fixture-read.png',
+            '2000-01-01-fixture-sync-cdf.png']))
+        checks.append(('a style of its own for every read op',
+                       len(read_styles) == 9 and
+                       len(set(read_styles)) == len(read_styles)))
         checks.append(('plots linked', '](2000-01-01-fixture-read.png)' in md))
         checks.append(('three lines in the grow plot', grow_lines == [
             'grow-0.dat', 'grow-1.dat', 'grow-2.dat']))
