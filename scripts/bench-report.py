@@ -895,9 +895,9 @@ def load_plot(rep, work, term, label):
 
 NEVER_COMPARE = (
     '**Compare figures within this report only, never across reports**: '
-    'ratios move with the host CPU (the same binaries gave smr ÷ rcu 1.12 on '
-    'one host and 0.58 on another), and every ratio here was measured in '
-    'this one run.')
+    'ratios move with the host CPU (issue 14 reports smr ÷ rcu 1.12 on one '
+    'host and 0.58 on another, same binaries), and every ratio here was '
+    'measured in this one run.')
 
 
 def cpuinfo_model(path='/proc/cpuinfo'):

@@ -136,6 +136,16 @@ guest_cpu() {
 		head -n 1 | grep . || echo "unknown (no smpboot line)"
 }
 
+# console_results <console>: the lines from SMR-BENCH-BEGIN to
+# SMR-BENCH-END.  A kernel message that came out in the middle of a line
+# is put on a line of its own first: on PREEMPT_RT the printk thread
+# printed /init's "bench finished ok" after the echo of the BEGIN marker,
+# on its line ("SMR-BENCH-BEGIN[   10.446745] SMR-HARNESS: ...").
+console_results() {
+	tr -d '\r' <"$1" | sed 's/\([^[:space:]]\)\(\[ *[0-9]*\.[0-9]*\] \)/\1\n\2/g' |
+		sed -n '/^SMR-BENCH-BEGIN$/,/^SMR-BENCH-END$/p'
+}
+
 # qemu_refuses_smp <n>: QEMU's complaint when it cannot start -smp n
 # (machine pc, TCG, as qemu-run.sh boots it); nothing when it starts.
 qemu_refuses_smp() {
@@ -269,8 +279,7 @@ bench_kernel() {
 		return
 	fi
 	results=$work/results.txt
-	tr -d '\r' <"$console" |
-		sed -n '/^SMR-BENCH-BEGIN$/,/^SMR-BENCH-END$/p' >"$results"
+	console_results "$console" >"$results"
 	if ! grep -qx 'done' "$results"; then
 		kernel_failed "the results on the console are incomplete (no 'done' record); console: $console"
 		return
@@ -333,8 +342,7 @@ bench_possible() {
 			kernel_failed "$n possible: no 'smr_bench: done' line, or kernel reports; console: $console"
 			return
 		fi
-		tr -d '\r' <"$console" | sed -n '/^SMR-BENCH-BEGIN$/,/^SMR-BENCH-END$/p' \
-			>"$work/results-$n.txt"
+		console_results "$console" >"$work/results-$n.txt"
 		cp "$console" "$work/console-$n.log"
 		results+=("$work/results-$n.txt")
 	done
