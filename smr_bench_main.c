@@ -284,6 +284,8 @@ void bench_thread_barrier(atomic_t *count, unsigned int nthreads,
 
 static const char *bench_preempt_model(void)
 {
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		return "rt";
 	if (preempt_model_full())
 		return "full";
 	if (preempt_model_voluntary())

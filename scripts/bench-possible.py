@@ -4,7 +4,7 @@
 
 Input: one smr_bench results file per boot, each of a guest with the same
 CPUs online and a different number possible (bench.sh's debian-possible
-kernel: -smp N, /init offlines all but 4). Each file's env record gives
+kernel: -smp N and maxcpus=4). Each file's env record gives
 cpus= (online) and possible=. Output: <out-dir>/<date>-debian-possible.md,
 a table per op of the writer and sync records, with the ratio of each
 figure to the one with the fewest possible CPUs, and a Targets table
@@ -129,8 +129,9 @@ def main():
     text = [
         '# smr_bench: cost against possible CPUs (%s)' % args.date, '',
         'Each column is one boot with %s CPUs online and the given number '
-        'possible (`-smp N`; /init offlines CPUs 4 and up before loading '
-        'anything). Every scan walks the possible CPUs, so '
+        'possible (`-smp N` and `maxcpus=4`: the kernel brings up 4 CPUs '
+        'and leaves the others present, possible and offline). Scans '
+        'walked the possible CPUs, so '
         '`smr_advance_poll_scan` (an advance, then a poll of its goal, '
         'which only a scan can satisfy) and `smr_synchronize()` are the '
         'figures to watch. In brackets: the ratio to the first column. '

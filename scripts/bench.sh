@@ -138,12 +138,22 @@ guest_cpu() {
 
 # console_results <console>: the lines from SMR-BENCH-BEGIN to
 # SMR-BENCH-END.  A kernel message that came out in the middle of a line
-# is put on a line of its own first: on PREEMPT_RT the printk thread
-# printed /init's "bench finished ok" after the echo of the BEGIN marker,
-# on its line ("SMR-BENCH-BEGIN[   10.446745] SMR-HARNESS: ...").
+# is put on a line of its own, and the line's start is joined to its rest,
+# which follows the message: on PREEMPT_RT the printk thread wrote /init's
+# "bench finished ok" onto the BEGIN marker's line ("SMR-BENCH-BEGIN[
+# 10.446745] SMR-HARNESS: ...") and "random: crng init done" into a
+# cdf record ("cdf [   16.791417] random: ...").
 console_results() {
-	tr -d '\r' <"$1" | sed 's/\([^[:space:]]\)\(\[ *[0-9]*\.[0-9]*\] \)/\1\n\2/g' |
-		sed -n '/^SMR-BENCH-BEGIN$/,/^SMR-BENCH-END$/p'
+	tr -d '\r' <"$1" | awk '{
+		line = head $0
+		head = ""
+		if (match(line, /\[ *[0-9][0-9]*\.[0-9][0-9]*\] /) && RSTART > 1) {
+			head = substr(line, 1, RSTART - 1)
+			print substr(line, RSTART)
+			next
+		}
+		print line
+	}' | sed -n '/^SMR-BENCH-BEGIN$/,/^SMR-BENCH-END$/p'
 }
 
 # qemu_refuses_smp <n>: QEMU's complaint when it cannot start -smp n
