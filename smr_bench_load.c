@@ -4,9 +4,9 @@
  *
  * Readers on every CPU but the first time sections of enter, one load of a
  * published pointer and a read through it, and leave, as the read part
- * times its empty sections (warm-up, then runs timed loops of loops
- * sections with interrupts off, the readers meeting at a barrier before
- * each), while thread 0, on the first CPU, runs one of the floods:
+ * times its empty sections (a warm-up, then, after a barrier, a loop of
+ * loops sections with interrupts off), while thread 0, on the first CPU,
+ * runs one of the floods:
  *
  *   idle       sleeps: the readers alone
  *   spin       spins on a counter of its own: the readers alone, but the
@@ -22,7 +22,15 @@
  * smr floods go to the readers' own domain (for rcu readers, smr's): the
  * flooder's clock advances and callback batches write the domain's shared
  * lines while the readers load its clock.  The flood starts before the
- * readers' warm-up and stops when the last reader is done.
+ * readers' warm-up and stops when the last reader is done; then its
+ * objects are drained (smr_barrier(), rcu_barrier()).
+ *
+ * Each such run starts its threads anew, and the runs of the floods take
+ * turns: for each reader kind, runs rounds of one run per flood, the
+ * order rotating by one each round.  A host that slows the guest for a
+ * while then slows every flood's runs alike, where runs of one flood
+ * back to back would put the slowdown on that flood alone.  A record
+ * gives the median, fastest and slowest run of a pair:
  *
  *   load reader=<kind> flood=<flood> readers=<n> ns=<median> min=<ns>
  *        max=<ns> updates_per_s=<flooder's rate> throttled=<n>
@@ -45,7 +53,7 @@
 #include "smr_bench.h"
 
 #define LOAD_OBJ_SIZE		128
-#define LOAD_MAX_DEFERRED	(1L << 18)
+#define LOAD_MAX_DEFERRED	(256L * 1024)
 
 struct load_obj {
 	union {
@@ -134,6 +142,7 @@ struct load_flood {
 	bool needs_cache;
 };
 
+/* One timed run of one reader kind under one flood. */
 struct load_run {
 	const struct load_reader *reader;
 	const struct load_flood *flood;
@@ -148,7 +157,15 @@ struct load_run {
 	unsigned long updates;
 	unsigned long throttled;
 	u64 flood_ns;
-	u64 *ps;		/* [run * nreaders + reader]: ps per section */
+	u64 *ps;		/* [reader]: ps per section */
+};
+
+/* The runs of one reader kind under one flood. */
+struct load_result {
+	u64 *ps;		/* [run]: the mean over the readers */
+	unsigned long updates;
+	unsigned long throttled;
+	u64 flood_ns;
 };
 
 static void load_smr_free(struct smr_node *node)
@@ -272,17 +289,12 @@ static int load_flooder(struct load_run *r)
 static int load_reader_thread(struct load_run *r, unsigned int id)
 {
 	void (*loop)(unsigned long n) = r->reader->loop;
-	unsigned int run;
 
 	while (!READ_ONCE(r->flooding))
 		cpu_relax();
 	loop(bench_loops / 10 + 1);	/* warm-up */
-	for (run = 0; run < bench_runs; run++) {
-		bench_thread_barrier(&r->barrier, r->nreaders, run + 1);
-		r->ps[run * r->nreaders + id] = bench_time_loop(loop,
-								bench_loops);
-		cond_resched();
-	}
+	bench_thread_barrier(&r->barrier, r->nreaders, 1);
+	r->ps[id] = bench_time_loop(loop, bench_loops);
 	if (atomic_inc_return(&r->finished) == r->nreaders)
 		WRITE_ONCE(r->stop, true);
 	return 0;
@@ -304,34 +316,6 @@ static int load_thread(unsigned int id, void *arg)
 	return err;
 }
 
-static void load_report(struct load_run *r)
-{
-	u64 *per_run, median, min, max, rate;
-	unsigned int run, i, n = r->nreaders;
-
-	per_run = kcalloc(bench_runs, sizeof(*per_run), GFP_KERNEL);
-	if (!per_run)
-		return;
-	for (run = 0; run < bench_runs; run++) {
-		for (i = 0; i < n; i++)
-			per_run[run] += r->ps[run * n + i];
-		per_run[run] = div_u64(per_run[run], n);
-	}
-	bench_sort_u64(per_run, bench_runs);
-	median = per_run[bench_runs / 2];
-	min = per_run[0];
-	max = per_run[bench_runs - 1];
-	rate = r->flood_ns ? div64_u64((u64)r->updates * NSEC_PER_SEC,
-				       r->flood_ns) : 0;
-	bench_printk("load reader=%s flood=%s readers=%u ns=" BENCH_NS_FMT
-		     " min=" BENCH_NS_FMT " max=" BENCH_NS_FMT
-		     " updates_per_s=%llu throttled=%lu",
-		     r->reader->name, r->flood->name, n, bench_ns(median),
-		     bench_ns_frac(median), bench_ns(min), bench_ns_frac(min),
-		     bench_ns(max), bench_ns_frac(max), rate, r->throttled);
-	kfree(per_run);
-}
-
 /* Every object of the flood freed, the cache gone. */
 static void load_drain(struct load_run *r)
 {
@@ -342,16 +326,20 @@ static void load_drain(struct load_run *r)
 	rcu_barrier();
 }
 
-static int load_measure(const struct load_reader *reader,
-			const struct load_flood *flood, unsigned int nreaders)
+/* Run @run of @reader under @flood, into @res. */
+static int load_run_one(const struct load_reader *reader,
+			const struct load_flood *flood, unsigned int nreaders,
+			struct load_result *res, unsigned int run)
 {
 	struct load_run r = {
 		.reader = reader, .flood = flood, .smr = *reader->smr,
 		.nreaders = nreaders,
 	};
+	unsigned int i;
+	u64 sum = 0;
 	int err = -ENOMEM;
 
-	r.ps = kcalloc(bench_runs * nreaders, sizeof(*r.ps), GFP_KERNEL);
+	r.ps = kcalloc(nreaders, sizeof(*r.ps), GFP_KERNEL);
 	if (!r.ps)
 		return err;
 	if (flood->needs_cache) {
@@ -364,12 +352,84 @@ static int load_measure(const struct load_reader *reader,
 	atomic_set(&r.barrier, 0);
 	atomic_set(&r.finished, 0);
 	err = bench_run_threads(nreaders + 1, load_thread, &r);
-	if (!err)
-		load_report(&r);
 	load_drain(&r);
+	if (err)
+		goto out;
+	for (i = 0; i < nreaders; i++)
+		sum += r.ps[i];
+	res->ps[run] = div_u64(sum, nreaders);
+	res->updates += r.updates;
+	res->throttled += r.throttled;
+	res->flood_ns += r.flood_ns;
 out:
 	kfree(r.ps);
 	return err;
+}
+
+static void load_report(const struct load_reader *reader,
+			const struct load_flood *flood, unsigned int nreaders,
+			struct load_result *res)
+{
+	u64 median, min, max, rate;
+
+	bench_sort_u64(res->ps, bench_runs);
+	median = res->ps[bench_runs / 2];
+	min = res->ps[0];
+	max = res->ps[bench_runs - 1];
+	rate = res->flood_ns ? div64_u64((u64)res->updates * NSEC_PER_SEC,
+					 res->flood_ns) : 0;
+	bench_printk("load reader=%s flood=%s readers=%u ns=" BENCH_NS_FMT
+		     " min=" BENCH_NS_FMT " max=" BENCH_NS_FMT
+		     " updates_per_s=%llu throttled=%lu",
+		     reader->name, flood->name, nreaders, bench_ns(median),
+		     bench_ns_frac(median), bench_ns(min), bench_ns_frac(min),
+		     bench_ns(max), bench_ns_frac(max), rate, res->throttled);
+}
+
+/* Every run of @reader, the floods taking turns, then their records. */
+static int load_reader_kind(const struct load_reader *reader,
+			    unsigned int nreaders, struct load_result *res)
+{
+	unsigned int run, i, j, nfloods = ARRAY_SIZE(load_floods);
+	int err = 0;
+
+	for (j = 0; j < nfloods; j++) {
+		res[j].updates = 0;
+		res[j].throttled = 0;
+		res[j].flood_ns = 0;
+	}
+	for (run = 0; run < bench_runs && !err; run++) {
+		for (i = 0; i < nfloods && !err; i++) {
+			j = (i + run) % nfloods;
+			err = bench_stopping() ? -EINTR :
+			      load_run_one(reader, &load_floods[j], nreaders,
+					   &res[j], run);
+		}
+	}
+	for (j = 0; j < nfloods && !err; j++)
+		load_report(reader, &load_floods[j], nreaders, &res[j]);
+	return err;
+}
+
+static void load_free_results(struct load_result *res)
+{
+	unsigned int j;
+
+	for (j = 0; j < ARRAY_SIZE(load_floods); j++)
+		kfree(res[j].ps);
+}
+
+static int load_alloc_results(struct load_result *res)
+{
+	unsigned int j;
+
+	for (j = 0; j < ARRAY_SIZE(load_floods); j++) {
+		res[j].ps = kcalloc(bench_runs, sizeof(*res[j].ps),
+				    GFP_KERNEL);
+		if (!res[j].ps)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 /**
@@ -379,13 +439,15 @@ out:
  */
 int bench_load(void)
 {
-	unsigned int ncpus = bench_ncpus(), i, j;
-	int err = 0;
+	struct load_result res[ARRAY_SIZE(load_floods)] = { };
+	unsigned int ncpus = bench_ncpus(), i;
+	int err;
 
 	if (ncpus < 2) {
 		bench_progress("load: needs 2 CPUs, skipped");
 		return 0;
 	}
+	err = load_alloc_results(res);
 	load_smr = smr_domain_create(SMR_NONE, "bench-load");
 	load_lazy_smr = smr_domain_create(SMR_LAZY, "bench-load-lazy");
 	if (!load_smr || !load_lazy_smr)
@@ -394,12 +456,10 @@ int bench_load(void)
 	RCU_INIT_POINTER(load_rcu_ptr, &load_target);
 	for (i = 0; i < ARRAY_SIZE(load_readers) && !err; i++) {
 		bench_progress("load: %s readers", load_readers[i].name);
-		for (j = 0; j < ARRAY_SIZE(load_floods) && !err; j++)
-			err = bench_stopping() ? -EINTR :
-			      load_measure(&load_readers[i], &load_floods[j],
-					   ncpus - 1);
+		err = load_reader_kind(&load_readers[i], ncpus - 1, res);
 	}
 	smr_domain_free(load_lazy_smr);
 	smr_domain_free(load_smr);
+	load_free_results(res);
 	return err;
 }
