@@ -115,6 +115,8 @@ def main():
     p.add_argument('--command', default='')
     p.add_argument('--params', default='')
     p.add_argument('--guest-cpu', default='n/a')
+    p.add_argument('--host-load', default='n/a',
+                   help='the host\'s /proc/loadavg around each boot')
     p.add_argument('--machine', default=cpuinfo_model(),
                    help='the host CPU model (default: /proc/cpuinfo)')
     args = p.parse_args()
@@ -147,7 +149,8 @@ def main():
         '| kernel | %s |' % runs[0][0].get('kernel', '?'),
         '| host CPU | %s (/proc/cpuinfo of the host that ran QEMU), %d '
         'host cores |' % (args.machine, os.cpu_count()),
-        '| guest CPU | %s |' % args.guest_cpu, '',
+        '| guest CPU | %s |' % args.guest_cpu,
+        '| host load average | %s |' % args.host_load, '',
         '## Targets', '', 'Reported, not asserted.', '',
     ] + target + ['', '## Cost against possible CPUs', ''] + table + ['']
     os.makedirs(args.out_dir, exist_ok=True)

@@ -125,6 +125,12 @@ config_summary() {
 	echo "${s% }"
 }
 
+# host_load: the host's load averages (1, 5, 15 min): the machine may be
+# shared, and a busy host slows the guest's vCPUs.
+host_load() {
+	cut -d ' ' -f 1-3 /proc/loadavg
+}
+
 # guest_cpu <kernel> <console>: the guest's CPU model, from its boot log
 # (x86: "smpboot: CPU0: <model> (family: ...)"); UML runs on the host's.
 guest_cpu() {
@@ -227,7 +233,7 @@ kernel_failed() {
 # bench_kernel <kernel>: build, boot, run, report.
 bench_kernel() {
 	local kernel=$1 t=$SECONDS target console config label setup params
-	local runner wait results notes=() line reason
+	local runner wait results notes=() line reason load
 	work=$SMR_BUILD/bench/work-$kernel
 	rm -rf "$work"
 	mkdir -p "$work"
@@ -268,9 +274,11 @@ bench_kernel() {
 	[ -f "$SMR_BUILD/$target/smr_bench.ko" ] ||
 		die "$kernel: no build/$target/smr_bench.ko (does Kbuild build smr_bench?)"
 	log "== $kernel: boot and run smr_bench $params (wait limit ${wait}s)"
+	load="before $(host_load)"
 	# shellcheck disable=SC2086 # the params are words
 	run_watched "$console" "${runner[@]}" $params ||
 		die "$kernel: the boot script failed (console: $console)"
+	load+=", after $(host_load)"
 	line=$(grep -m 1 -E 'SMR-HARNESS: insmod smr(_bench)? FAILED' "$console" || true)
 	if [ -n "$line" ]; then
 		# The module's reason comes just before the marker.
@@ -311,7 +319,7 @@ bench_kernel() {
 		--label "$label" --date "$date" --out-dir "$out_dir" \
 		--work-dir "$work/plots" --config "$(config_summary "$config")" \
 		--setup "$setup" --command "$command" --params "$params" \
-		--guest-cpu "$(guest_cpu "$kernel" "$console")" \
+		--guest-cpu "$(guest_cpu "$kernel" "$console")" --host-load "$load" \
 		${notes[@]+"${notes[@]}"} >"$work/report.out" ||
 		die "$kernel: bench-report.py failed"
 	files+=("$(sed -n 's/^\(report\|plot\): //p' "$work/report.out")")
@@ -323,7 +331,7 @@ bench_kernel() {
 # online each time, then one table of them all.
 bench_possible() {
 	local kernel=debian-possible t=$SECONDS params n console results=()
-	local possible wait=${SMR_BENCH_WAIT:-1800} why
+	local possible wait=${SMR_BENCH_WAIT:-1800} why load=
 	read -ra possible <<<"${BENCH_POSSIBLE:-4 64 255}"
 	for n in "${possible[@]}"; do
 		[[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 4 ] ||
@@ -342,11 +350,13 @@ bench_possible() {
 		# maxcpus=4: the kernel brings up 4 CPUs and leaves the others
 		# present, possible and offline, so a boot with 255 vCPUs takes
 		# no longer than one with 4; /init's offlining finds them so.
+		load+="${load:+; }$n possible: before $(host_load)"
 		# shellcheck disable=SC2086 # the params are words
 		run_watched "$console" env SMR_QEMU_SMP="$n" SMR_QEMU_ONLINE=4 \
 			SMR_QEMU_CMDLINE="maxcpus=4${SMR_QEMU_CMDLINE:+ $SMR_QEMU_CMDLINE}" \
 			./qemu-run.sh debian bench $params ||
 			die "$kernel: the boot script failed (console: $console)"
+		load+=", after $(host_load)"
 		if ! grep -q 'smr_bench: done' "$console" ||
 			report_scan "$console" none | grep -q .; then
 			kernel_failed "$n possible: no 'smr_bench: done' line, or kernel reports; console: $console"
@@ -358,6 +368,7 @@ bench_possible() {
 	done
 	python3 ./bench-possible.py --out-dir "$out_dir" --date "$date" \
 		--guest-cpu "$(guest_cpu debian "$work/console-${possible[0]}.log")" \
+		--host-load "$load" \
 		--setup "$(qemu-system-x86_64 --version | head -n 1 | sed 's/ (.*//'), TCG, -smp N (${possible[*]}), 4 online, -m 4G, Debian's cloud kernel, preempt=full" \
 		--command "$command" --params "$params" "${results[@]}" \
 		>"$work/report.out" || die "$kernel: bench-possible.py failed"
