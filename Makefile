@@ -15,13 +15,14 @@
 #                              CPUs 1-3 nohz_full and isolated; KERNEL=rt
 #                              or debian)
 #   make check                 checkpatch, sparse, kernel-doc
-#   make bench [BENCH_KERNELS="uml debian debian-possible"]
-#              [BENCH_POSSIBLE="4 16 64"] [BENCH_PARAMS="runs=3 ..."]
+#   make bench [BENCH_KERNELS="uml debian debian-rt debian-possible"]
+#              [BENCH_POSSIBLE="4 64 255"] [BENCH_PARAMS="runs=3 ..."]
 #              [BENCH_QUICK=1]
 #                              smr_bench.ko on the UML bench kernel and on
-#                              Debian's kernel under QEMU (4 CPUs), then the
-#                              writer and sync parts with 4 CPUs online of
-#                              4, 16 and 64 possible; writes
+#                              Debian's kernel under QEMU (4 CPUs), the read
+#                              and sync parts on Debian's PREEMPT_RT kernel,
+#                              then the writer and sync parts with 4 CPUs
+#                              online of 4, 64 and 255 possible; writes
 #                              bench/results/<date>-<kernel>.md and PNG
 #                              plots (BENCH_QUICK=1: a smoke run, tiny
 #                              params, into build/bench/)
@@ -77,7 +78,7 @@ help:
 	@echo "make check     checkpatch --strict, sparse C=2, kernel-doc"
 	@echo "make torture   one long torture run under QEMU: KERNEL=debug|debian|kcsan|rt"
 	@echo "               DURATION=1800 HOTPLUG=200 FLAVOUR=... WRAP=0|1 NOHZ=0|1 BUSTED=0|1 SMP=4"
-	@echo "make bench     smr against RCU, SRCU and others: BENCH_KERNELS=\"uml debian debian-possible\""
+	@echo "make bench     smr against RCU, SRCU and others: BENCH_KERNELS=\"uml debian debian-rt debian-possible\""
 	@echo "               BENCH_PARAMS=\"...\" BENCH_QUICK=1"
 	@echo "make [modules] build smr.ko here against KDIR (default: the running kernel)"
 	@echo "make uml|uml-bench|debian|debian61|debian-rt|debug|kcsan|rt"

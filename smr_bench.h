@@ -7,6 +7,7 @@
  * is one part of the benchmark:
  *
  *   smr_bench_read.c    read-side cost per section, refscale style
+ *   smr_bench_load.c    read-side cost while one CPU floods updates
  *   smr_bench_sync.c    update side: advance, poll, synchronize latency
  *   smr_bench_flood.c   reclamation throughput and deferred memory
  *   smr_bench_table.c   a read-mostly hash table, smr lists vs RCU hlists,
@@ -86,6 +87,7 @@ u64 bench_time_loop(void (*loop)(unsigned long n), unsigned long n);
 
 /* The parts: 0 or a negative errno. */
 int bench_read(void);
+int bench_load(void);
 int bench_writer(void);
 int bench_sync(void);
 int bench_flood(void);

@@ -28,9 +28,9 @@
 
 #include "smr_bench.h"
 
-static char *parts = "read,writer,sync,flood,table,grow";
+static char *parts = "read,load,writer,sync,flood,table,grow";
 module_param(parts, charp, 0444);
-MODULE_PARM_DESC(parts, "Comma-separated parts to run: read,writer,sync,flood,table,grow");
+MODULE_PARM_DESC(parts, "Comma-separated parts to run: read,load,writer,sync,flood,table,grow");
 
 unsigned int bench_runs = 5;
 module_param_named(runs, bench_runs, uint, 0444);
@@ -77,6 +77,7 @@ struct bench_part {
 
 static const struct bench_part bench_parts[] = {
 	{ "read", bench_read },
+	{ "load", bench_load },
 	{ "writer", bench_writer },
 	{ "sync", bench_sync },
 	{ "flood", bench_flood },
@@ -283,6 +284,8 @@ void bench_thread_barrier(atomic_t *count, unsigned int nthreads,
 
 static const char *bench_preempt_model(void)
 {
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		return "rt";
 	if (preempt_model_full())
 		return "full";
 	if (preempt_model_voluntary())
@@ -392,7 +395,7 @@ static bool bench_parts_valid(void)
 static bool bench_params_valid(void)
 {
 	if (!bench_parts_valid()) {
-		pr_err("parts must be a comma-separated list of read,writer,sync,flood,table,grow\n");
+		pr_err("parts must be a comma-separated list of read,load,writer,sync,flood,table,grow\n");
 		return false;
 	}
 	if (!bench_runs || bench_runs > 100 ||

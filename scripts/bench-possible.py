@@ -4,13 +4,15 @@
 
 Input: one smr_bench results file per boot, each of a guest with the same
 CPUs online and a different number possible (bench.sh's debian-possible
-kernel: -smp N, /init offlines all but 4). Each file's env record gives
+kernel: -smp N and maxcpus=4). Each file's env record gives
 cpus= (online) and possible=. Output: <out-dir>/<date>-debian-possible.md,
 a table per op of the writer and sync records, with the ratio of each
-figure to the one with the fewest possible CPUs; the table is also
-printed to stdout. Python 3 standard library only.
+figure to the one with the fewest possible CPUs, and a Targets table
+(issue 14: the poll scan at the most possible CPUs at most 1.5x its cost
+at the fewest); both are also printed to stdout. Python 3 standard
+library only.
 Usage: bench-possible.py --out-dir D [--date D] [--setup S] [--command C]
-                         [--params P] results...
+                         [--params P] [--guest-cpu M] results...
 """
 
 import argparse
@@ -73,6 +75,37 @@ def rows(runs):
     return out
 
 
+# The target: the scan at the most possible CPUs against the fewest.
+SCAN_LIMIT = 1.5
+
+
+def targets(runs):
+    """Markdown rows of the Targets table."""
+    key = ('writer', 'smr_advance_poll_scan', '')
+    first, last = runs[0], runs[-1]
+    text = ('smr_advance_poll_scan at %s possible ≤ %.1f × at %s possible '
+            '(%s online)' % (last[0]['possible'], SCAN_LIMIT,
+                             first[0]['possible'], last[0].get('cpus', '?')))
+    if len(runs) < 2 or key not in first[1] or key not in last[1] or \
+            not first[1][key]:
+        return ['| %s | n/a | n/a |' % text]
+    q = last[1][key] / first[1][key]
+    return ['| %s | %.2f | %s |' % (text, q,
+                                    'yes' if q <= SCAN_LIMIT else 'no')]
+
+
+def cpuinfo_model(path='/proc/cpuinfo'):
+    """The first 'model name' of a cpuinfo file, or 'unknown'."""
+    try:
+        with open(path, encoding='utf-8', errors='replace') as f:
+            for ln in f:
+                if ln.startswith('model name'):
+                    return ln.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return 'unknown'
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('results', nargs='+')
@@ -81,6 +114,11 @@ def main():
     p.add_argument('--setup', default='')
     p.add_argument('--command', default='')
     p.add_argument('--params', default='')
+    p.add_argument('--guest-cpu', default='n/a')
+    p.add_argument('--host-load', default='n/a',
+                   help='the host\'s /proc/loadavg around each boot')
+    p.add_argument('--machine', default=cpuinfo_model(),
+                   help='the host CPU model (default: /proc/cpuinfo)')
     args = p.parse_args()
     runs = sorted((parse(r) for r in args.results),
                   key=lambda r: int(r[0]['possible']))
@@ -88,26 +126,39 @@ def main():
     head = ['op'] + ['%s possible' % env['possible'] for env, _ in runs]
     table = ['| %s |' % ' | '.join(head),
              '|' + ' --- |' * len(head)] + rows(runs)
+    target = ['| target | measured ratio | met |', '| --- | --- | --- |'] + \
+        targets(runs)
     text = [
         '# smr_bench: cost against possible CPUs (%s)' % args.date, '',
         'Each column is one boot with %s CPUs online and the given number '
-        'possible (`-smp N`; /init offlines CPUs 4 and up before loading '
-        'anything). Every scan walks the possible CPUs, so '
+        'possible (`-smp N` and `maxcpus=4`: the kernel brings up 4 CPUs '
+        'and leaves the others present, possible and offline). Scans '
+        'walked the possible CPUs, so '
         '`smr_advance_poll_scan` (an advance, then a poll of its goal, '
         'which only a scan can satisfy) and `smr_synchronize()` are the '
         'figures to watch. In brackets: the ratio to the first column. '
         'QEMU TCG on a 2-core VM, not bare metal.'
         % '/'.join(sorted(online)), '',
+        '**Compare figures within this report only, never across reports**: '
+        'ratios move with the host CPU, and every ratio here comes from the '
+        'boots of this one run.', '',
         '| | |', '| --- | --- |',
         '| setup | %s |' % args.setup,
         '| command | `%s` |' % args.command,
         '| smr_bench params | `%s` |' % args.params,
-        '| kernel | %s |' % runs[0][0].get('kernel', '?'), '',
-    ] + table + ['']
+        '| kernel | %s |' % runs[0][0].get('kernel', '?'),
+        '| host CPU | %s (/proc/cpuinfo of the host that ran QEMU), %d '
+        'host cores |' % (args.machine, os.cpu_count()),
+        '| guest CPU | %s |' % args.guest_cpu,
+        '| host load average | %s |' % args.host_load, '',
+        '## Targets', '', 'Reported, not asserted.', '',
+    ] + target + ['', '## Cost against possible CPUs', ''] + table + ['']
     os.makedirs(args.out_dir, exist_ok=True)
     path = os.path.join(args.out_dir, '%s-debian-possible.md' % args.date)
     with open(path, 'w', encoding='utf-8') as f:
         f.write('\n'.join(text))
+    print('Targets (debian-possible):')
+    print('\n'.join(target))
     print('Cost against possible CPUs (%s online):' % '/'.join(sorted(online)))
     print('\n'.join(table))
     print('report: %s' % path)

@@ -7,8 +7,8 @@ SMR-BENCH-END of the console, or a whole console log: only lines between
 the markers, if there are any, and only lines of the results grammar are
 read; kernel messages and other noise are skipped). Output, in --out-dir:
 <date>-<kernel>.md and <date>-<kernel>-<plot>.png for each plot whose data
-exists (read, sync-cdf, flood-mem, grow). The Targets table is also printed to
-stdout. scripts/bench.sh calls this; --selftest runs it on
+exists (read, sync-cdf, flood-mem, grow, load). The Targets table is also
+printed to stdout. scripts/bench.sh calls this; --selftest runs it on
 scripts/bench-fixture.txt into a temporary directory. Python 3 standard
 library only.
 """
@@ -27,6 +27,8 @@ import tempfile
 RECORDS = {
     'env': [],
     'read': ['op', 'readers', 'ns', 'min', 'max'],
+    'load': ['reader', 'flood', 'readers', 'ns', 'min', 'max',
+             'updates_per_s'],
     'writer': ['op', 'ns'],
     'sync': ['op', 'load', 'samples', 'p50', 'p99', 'max', 'mean'],
     'cdf': ['op', 'load', 'pct', 'ns'],
@@ -46,7 +48,7 @@ RECORDS = {
                 'bytes_per_entry'],
     'done': [],
 }
-TEXT = {'op', 'load', 'method', 'kind', 'phase'}
+TEXT = {'op', 'load', 'method', 'kind', 'phase', 'reader', 'flood'}
 NUMBER = re.compile(r'^-?[0-9]+(\.[0-9]+)?$')
 
 READ_OPS = ['smr', 'smr_lazy', 'smr_sleepable', 'rcu', 'srcu', 'srcu_nmisafe',
@@ -64,6 +66,14 @@ GROW_KINDS = ['smr_hash', 'rhashtable', 'smr_shash']
 RHT_PEERS = ['smr_hash', 'smr_shash']
 # The fill the issue asks for; smaller ones are said so in the report.
 GROW_WANTED = 1 << 20
+# The load part: reader kinds, and floods with their baselines first.
+LOAD_READERS = ['smr', 'smr_lazy', 'rcu']
+LOAD_FLOODS = ['idle', 'spin', 'smr_call', 'smr_cache', 'call_rcu']
+LOAD_BASES = ['idle', 'spin']
+# gnuplot colours and point types, one per series: no two ops alike.
+PLOT_COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e',
+                '#17becf', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22',
+                '#000000', '#00008b']
 
 
 def ordered(known, seen):
@@ -501,6 +511,149 @@ class Report:
                        'array (allocated)', 'link bytes', 'bytes per entry',
                        'entry sizeof / allocated'], rows))
 
+    # Table 7: reads under update load.
+    def load_recs(self):
+        """{(reader, flood): record}, the last of each pair."""
+        return {(r['reader'], r['flood']): r
+                for r in self.res.records['load']}
+
+    def load_base(self, recs, reader):
+        """The baseline flood of reader's rows: spin (the first CPU busy
+        with private work) when there is one, else idle."""
+        for base in reversed(LOAD_BASES):
+            if (reader, base) in recs:
+                return base
+        return None
+
+    @staticmethod
+    def load_ratio(recs, reader, flood, base, field='ns'):
+        a, b = recs.get((reader, flood)), recs.get((reader, base))
+        return ratio(a[field] if a else None, b[field] if b else None)
+
+    def load_table(self):
+        recs = self.load_recs()
+        if not recs:
+            return ['No load records (the part needs 2 CPUs or more, and '
+                    'parts= must name it).']
+        readers = ordered(LOAD_READERS, {k[0] for k in recs})
+        floods = ordered(LOAD_FLOODS, {k[1] for k in recs})
+        loaded = [f for f in floods if f not in LOAD_BASES]
+        rows = []
+        for rd in readers:
+            row = [rd]
+            for f in floods:
+                r = recs.get((rd, f))
+                row.append(fmt_ns(r['ns']) if r else 'n/a')
+            for f in loaded:
+                row.append('%s / %s' % tuple(
+                    fmt_ratio(self.load_ratio(recs, rd, f, b))
+                    for b in LOAD_BASES))
+            rows.append(row)
+        nreaders = sorted({int(r['readers']) for r in recs.values()})
+        rate = [[f] + [fmt_rate(recs[(rd, f)]['updates_per_s'])
+                       if (rd, f) in recs else 'n/a' for rd in readers] +
+                [fmt_count(max(recs[(rd, f)].get('throttled', 0)
+                               for rd in readers if (rd, f) in recs))]
+                for f in loaded]
+        note = ('ns per enter + load + leave (one load of a published '
+                'pointer and a read through it) on %s reader CPU(s), median '
+                'run, while the first CPU runs the flood of the column: '
+                'idle sleeps, spin loops on a counter of its own (the first '
+                'CPU as busy as in a flood, nothing shared: under QEMU TCG '
+                'the vCPUs share the host\'s cores, so any busy vCPU slows '
+                'the others), smr_call and smr_cache go to the readers\' '
+                'domain (smr\'s for rcu readers). Ratios: flood ÷ idle / '
+                'flood ÷ spin, same run.' %
+                '/'.join(str(n) for n in nreaders))
+        fastest = [[rd] + [fmt_ratio(self.load_ratio(recs, rd, f, 'spin',
+                                                     'min'))
+                           for f in loaded] for rd in readers]
+        return ([note, ''] +
+                table(['reader'] + ['ns, %s' % f for f in floods] +
+                      ['%s ÷ idle / ÷ spin' % f for f in loaded], rows) +
+                ['', 'The fastest runs, flood ÷ spin (a run slowed by the '
+                 'host is never the fastest):', ''] +
+                table(['reader'] + ['%s min ÷ spin min' % f for f in loaded],
+                      fastest) +
+                ['', 'The flooder\'s updates per second during each run '
+                 '(throttled: times it waited for its deferred objects '
+                 'to drain, the most of any reader kind):', ''] +
+                table(['flood'] + ['with %s readers' % rd for rd in readers] +
+                      ['throttled'], rate))
+
+    # Issue 14's targets, after the first round's.
+    def issue14_targets(self):
+        rows = []
+
+        def add(text, r, limit, cmp='<='):
+            met = {'<=': lambda q: q <= limit, '<': lambda q: q < limit,
+                   '>=': lambda q: q >= limit}[cmp]
+            rows.append([text, fmt_ratio(r),
+                         'n/a' if r is None else ('yes' if met(r) else 'no')])
+
+        points = [1] + ([self.nmax] if self.nmax > 1 else [])
+        for k in points:
+            add('smr_sleepable read ≤ 1.0 × srcu (readers=%d)' % k,
+                ratio(self.ns_at('smr_sleepable', k), self.ns_at('srcu', k)),
+                1.0)
+        for k in points:
+            add('smr_lazy read ≤ 1.0 × rcu (readers=%d)' % k,
+                ratio(self.ns_at('smr_lazy', k), self.ns_at('rcu', k)), 1.0)
+        for k in points:
+            add('smr_lazy read < smr (readers=%d)' % k,
+                ratio(self.ns_at('smr_lazy', k), self.ns_at('smr', k)), 1.0,
+                '<')
+        rows += self.footprint_targets()
+        rows += self.load_targets()
+        if self.table_recs():
+            add('table smr ÷ rcu lookups ≥ 1.0 (every readers and updates '
+                'row, the lowest)', self.table_min_ratio('smr', 'rcu'), 1.0,
+                '>=')
+        flood = self.res.flood()
+        if flood:
+            a, b = flood.get('smr_call'), flood.get('call_rcu')
+            add('smr_call flood updates/s ≥ 2 × call_rcu\'s',
+                ratio(a['updates_per_s'] if a else None,
+                      b['updates_per_s'] if b else None), 2.0, '>=')
+        return rows
+
+    def footprint_targets(self):
+        """Hook for the footprint section: its target rows.  Until the
+        bench measures the per-cpu footprint, 'not measured'."""
+        return [['footprint ≤ 256 B per CPU per domain (no smr_call)',
+                 'not measured', 'n/a'],
+                ['footprint ≤ 384 B per CPU per domain (with smr_call)',
+                 'not measured', 'n/a']]
+
+    def load_targets(self):
+        """Per reader kind, its worst flood against the baseline: median
+        runs, then fastest runs."""
+        recs = self.load_recs()
+        rows = []
+        for field, which in (('ns', 'median'), ('min', 'fastest')):
+            for rd in ordered(LOAD_READERS, {k[0] for k in recs}):
+                base = self.load_base(recs, rd)
+                qs = [(self.load_ratio(recs, rd, f, base, field), f)
+                      for f in LOAD_FLOODS if f not in LOAD_BASES]
+                qs = [q for q in qs if q[0] is not None]
+                q, f = max(qs) if qs else (None, None)
+                rows.append(['%s read under a flood ≤ 1.2 × %s (%s runs; '
+                             'worst: %s)' % (rd, base, which, f or 'n/a'),
+                             fmt_ratio(q), 'n/a' if q is None else
+                             ('yes' if q <= 1.2 else 'no')])
+        if not rows:
+            rows.append(['read under a flood ≤ 1.2 × idle',
+                         'not measured (load part, 2 CPUs or more)', 'n/a'])
+        return rows
+
+    def table_min_ratio(self, a, b):
+        recs = self.table_recs()
+        qs = [ratio(recs[(k, n, p)]['lookups_per_s'],
+                    recs[(b, n, p)]['lookups_per_s'])
+              for (k, n, p) in recs if k == a and (b, n, p) in recs]
+        qs = [q for q in qs if q is not None]
+        return min(qs) if qs else None
+
     # Targets: reported, never asserted.
     def targets(self):
         n = self.nmax
@@ -548,6 +701,7 @@ class Report:
         else:
             rows.append(['smr read flat: ns(N)/ns(1) ≤ 1.25',
                          'n/a (1 CPU)', 'n/a'])
+        rows += self.issue14_targets()
         return table(['target', 'measured ratio', 'met'], rows)
 
     def header(self):
@@ -560,12 +714,16 @@ class Report:
                  '| date | %s |' % a.date,
                  '| kernel | %s (%s) |' % (env.get('kernel', 'n/a'), a.label),
                  '| kernel config | %s |' % (a.config or 'n/a'),
-                 '| machine | %s, %s host cores |' % (a.machine, a.cores),
+                 '| host CPU | %s, %s host cores (/proc/cpuinfo of the host '
+                 'that ran the guest) |' % (a.machine, a.cores),
+                 '| guest CPU | %s |' % (a.guest_cpu or 'n/a'),
+                 '| host load average | %s |' % (a.host_load or 'n/a'),
                  '| setup | %s |' % (a.setup or 'n/a'),
                  '| command | `%s` |' % (a.command or 'n/a'),
                  '| smr_bench params | `%s` |' % (a.params or '(defaults)'),
                  '| env record | `%s` |' % (envline or 'none'),
                  '']
+        lines += [NEVER_COMPARE, '']
         if not self.res.done:
             lines += ['**Incomplete: the results have no `done` record.**', '']
         for note in a.note:
@@ -586,6 +744,7 @@ class Report:
              self.flood_table()),
             ('5. Read-mostly lookup table', self.lookup_table()),
             ('6. Lookups during a grow', self.grow_table()),
+            ('7. Reads under update load', self.load_table()),
         ]
         for title, body in sections:
             md += ['## ' + title, ''] + body + ['']
@@ -614,6 +773,13 @@ def gp_quote(s):
     return '"%s"' % s.replace('\\', '\\\\').replace('"', '\\"')
 
 
+def plot_style(i):
+    """Series i's colour and point type: no two series of a plot alike
+    (gnuplot's own cycle repeats its colours after 8)."""
+    return 'lc rgb %s pt %d' % (gp_quote(PLOT_COLOURS[i % len(PLOT_COLOURS)]),
+                                i % 13 + 1)
+
+
 def plot(rep, work, term, name, title, setup, series, many='lines'):
     """series: [(key title, [(x, y), ...])]; writes <stem>-<name>.png.
     A series of more than 20 points is drawn with style many, not points."""
@@ -631,8 +797,8 @@ def plot(rep, work, term, name, title, setup, series, many='lines'):
         with open(data, 'w', encoding='utf-8') as f:
             f.writelines('%s %s\n' % p for p in pts)
         style = many if len(pts) > 20 else 'linespoints'
-        items.append('%s using 1:2 with %s lw 2 title %s' %
-                     (gp_quote(data), style, gp_quote(key)))
+        items.append('%s using 1:2 with %s lw 2 %s title %s' %
+                     (gp_quote(data), style, plot_style(i), gp_quote(key)))
     cmds.append('plot ' + ', \\\n\t'.join(items))
     script = os.path.join(work, name + '.gp')
     with open(script, 'w', encoding='utf-8') as f:
@@ -714,11 +880,53 @@ def make_plots(rep, work):
                     ['set xlabel "t (ms) from the start of the fill"',
                      'set ylabel "lookups per 10 ms (all readers)"',
                      'set yrange [0:*]'], series))
+    out.append(load_plot(rep, work, term, label))
     return [p for p in out if p]
 
 
+def load_plot(rep, work, term, label):
+    """(e) the load part: ns per section against the flood, per reader
+    kind."""
+    recs = rep.load_recs()
+    floods = ordered(LOAD_FLOODS, {k[1] for k in recs})
+    series = [(rd, [(i, recs[(rd, f)]['ns']) for i, f in enumerate(floods)
+                    if (rd, f) in recs])
+              for rd in ordered(LOAD_READERS, {k[0] for k in recs})]
+    tics = ', '.join('%s %d' % (gp_quote(f), i) for i, f in enumerate(floods))
+    readers = '/'.join(sorted({str(int(r['readers'])) for r in recs.values()}))
+    return plot(rep, work, term, 'load',
+                'Read cost on %s reader CPUs against the first CPU\'s '
+                'flood (%s)' % (readers, label),
+                ['set termoption noenhanced',
+                 'set xlabel "flood on the first CPU"',
+                 'set ylabel "ns per enter+load+leave"', 'set yrange [0:*]',
+                 'set xrange [-0.5:%s]' % (len(floods) - 0.5),
+                 'set xtics (%s)' % tics], series)
+
+
+NEVER_COMPARE = (
+    '**Compare figures within this report only, never across reports**: '
+    'ratios move with the host CPU (issue 14 reports smr ÷ rcu 1.12 on one '
+    'host and 0.58 on another, same binaries), and every ratio here was '
+    'measured in this one run.')
+
+
+def cpuinfo_model(path='/proc/cpuinfo'):
+    """The first 'model name' of a cpuinfo file, or None."""
+    try:
+        with open(path, encoding='utf-8', errors='replace') as f:
+            for ln in f:
+                if ln.startswith('model name'):
+                    return ln.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
 def host_info():
-    model = 'unknown CPU'
+    model = cpuinfo_model() or 'unknown CPU'
+    if model != 'unknown CPU':
+        return model, os.cpu_count()
     try:
         out = subprocess.run(['lscpu'], capture_output=True, text=True,
                              check=False).stdout
@@ -775,9 +983,13 @@ def selftest():
         grow_lines = sorted(f for f in os.listdir(work)
                             if re.match(r'grow-[0-9]+\.dat$', f)) \
             if os.path.isdir(work) else []
+        read_gp = os.path.join(work, 'read.gp')
+        read_styles = re.findall(r'lc rgb "[^"]*" pt [0-9]+',
+                                 open(read_gp, encoding='utf-8').read()) \
+            if os.path.exists(read_gp) else []
     checks = [
         ('exit status 0', rc == 0),
-        ('seven sections', all(s in md for s in (
+        ('seven numbered sections', all(s in md for s in (
             '## Targets', '## 1. Read side', '## 2. Writer side',
             '## 3. Synchronize latency', '## 4. Flood', '## 5. Read-mostly',
             '## 6. Lookups during a grow'))),
@@ -831,11 +1043,44 @@ def selftest():
         ('malformed line reported', 'not a number: read op=smr readers=two'
          in md),
         ('kernel message skipped', 'progress' not in md),
+        ('load section', '## 7. Reads under update load' in md),
+        # smr: 41.628 / 33.082 idle, / 32.615 spin; 32.304 / 33.082, ...
+        ('load row', '| smr | 33.1 | 32.6 | 41.6 | 32.3 | 32.9 | 1.26 / 1.28 |'
+         ' 0.98 / 0.99 | 1.00 / 1.01 |' in md),
+        ('load target, worst flood', '| smr read under a flood ≤ 1.2 × spin '
+         '(median runs; worst: smr_call) | 1.28 | no |' in md),
+        ('load target met', '| smr_lazy read under a flood ≤ 1.2 × spin '
+         '(median runs; worst: call_rcu) | 1.03 | yes |' in md),
+        # rcu: min 39.025 / 30.882 under call_rcu.
+        ('load target, fastest runs', '| rcu read under a flood ≤ 1.2 × '
+         'spin (fastest runs; worst: call_rcu) | 1.26 | no |' in md),
+        ('flooder rate', '| smr_call | 181,625 | 255,925 | 269,038 | 0 |'
+         in md),
+        # smr: min 33.099 / 32.532, 32.215 / 32.532, 32.446 / 32.532.
+        ('fastest runs', '| smr | 1.02 | 0.99 | 1.00 |' in md),
+        # 1,398,000 / 1,107,000 updates/s.
+        ('smr_call flood target', '| smr_call flood updates/s ≥ 2 × '
+         'call_rcu\'s | 1.26 | no |' in md),
+        # The lowest smr ÷ rcu row: 2.1 M / 2.4 M.
+        ('table smr ÷ rcu target', '| table smr ÷ rcu lookups ≥ 1.0 (every '
+         'readers and updates row, the lowest) | 0.88 | no |' in md),
+        ('sleepable target', '| smr_sleepable read ≤ 1.0 × srcu (readers=1)'
+         ' |' in md),
+        ('lazy below smr target', '| smr_lazy read < smr (readers=1) |' in md),
+        ('footprint not measured', '| footprint ≤ 256 B per CPU per domain '
+         '(no smr_call) | not measured | n/a |' in md),
+        ('never compare', 'never across reports' in md),
+        ('host and guest CPU', '| host CPU | ' in md and
+         '| guest CPU | ' in md),
     ]
     if shutil.which('gnuplot'):
-        checks.append(('four plots', pngs == [
+        checks.append(('five plots', pngs == [
             '2000-01-01-fixture-flood-mem.png', '2000-01-01-fixture-grow.png',
-            '2000-01-01-fixture-read.png', '2000-01-01-fixture-sync-cdf.png']))
+            '2000-01-01-fixture-load.png', '2000-01-01-fixture-read.png',
+            '2000-01-01-fixture-sync-cdf.png']))
+        checks.append(('a style of its own for every read op',
+                       len(read_styles) == 9 and
+                       len(set(read_styles)) == len(read_styles)))
         checks.append(('plots linked', '](2000-01-01-fixture-read.png)' in md))
         checks.append(('three lines in the grow plot', grow_lines == [
             'grow-0.dat', 'grow-1.dat', 'grow-2.dat']))
@@ -867,6 +1112,10 @@ def parse_args(argv):
     p.add_argument('--note', action='append', default=[],
                    help='a warning for the report header (repeatable)')
     p.add_argument('--machine', default=model)
+    p.add_argument('--host-load', default='',
+                   help='the host\'s /proc/loadavg around the run')
+    p.add_argument('--guest-cpu', default='',
+                   help='the guest\'s CPU model (its boot log or cpuinfo)')
     p.add_argument('--cores', default=str(cores))
     args = p.parse_args(argv)
     if not args.selftest:

@@ -7,22 +7,29 @@
 #           1 CPU, native speed): uml-run.sh bench
 #   debian  Debian's cloud kernel under QEMU (TCG, 4 CPUs, preempt=full):
 #           qemu-run.sh debian bench
-#   debian-possible  the same kernel booted once per count in
-#           BENCH_POSSIBLE (default "4 16 64") with that many possible
-#           CPUs, 4 of them online (SMR_QEMU_SMP=N SMR_QEMU_ONLINE=4),
-#           parts=writer,sync only: how the scans' cost grows with the
-#           possible CPUs (bench-possible.py writes one table of all)
+#   debian-rt  Debian's PREEMPT_RT kernel under QEMU (TCG, 4 CPUs),
+#           parts=read,sync only: qemu-run.sh debian-rt bench
+#   debian-possible  the cloud kernel booted once per count in
+#           BENCH_POSSIBLE (default "4 64 255") with that many possible
+#           CPUs, 4 of them online (SMR_QEMU_SMP=N SMR_QEMU_ONLINE=4 and
+#           maxcpus=4 on the command line: the others are never brought
+#           up), parts=writer,sync only: how the scans' cost grows with
+#           the possible CPUs (bench-possible.py writes one table of all).
+#           255 stands for the issue's 256: QEMU 7.2's TCG boots no more
+#           ("The max CPUs supported by machine 'pc-i440fx-7.2' is 255";
+#           q35 past 255 wants KVM's x2APIC API); a count the installed
+#           QEMU refuses stops the run before anything boots
 # For each: install what is missing (deps.sh), build the kernel and the
 # modules, boot, load smr.ko and smr_bench.ko, echo smr_bench's progress
 # lines as they appear on the console, then turn the results into
 # bench/results/<date>-<kernel>.md and <date>-<kernel>-<plot>.png
 # (bench-report.py). Ends with the paths of those files and each kernel's
 # Targets table.
-# Usage: bench.sh [uml|debian|debian-possible ...] [smr_bench params...]
+# Usage: bench.sh [uml|debian|debian-rt|debian-possible ...] [smr_bench params...]
 # Environment (make bench passes its variables of the same names):
-#   BENCH_KERNELS="uml debian debian-possible"  the kernels, when none is
-#                               given as argument
-#   BENCH_POSSIBLE="4 16 64"    debian-possible's possible CPU counts
+#   BENCH_KERNELS="uml debian debian-rt debian-possible"  the kernels,
+#                               when none is given as argument
+#   BENCH_POSSIBLE="4 64 255"   debian-possible's possible CPU counts
 #   BENCH_PARAMS="runs=3 ..."   smr_bench params; they override the
 #                               defaults (uml: loops=200000 runs=9
 #                               grow_runs=3; debian: loops=100000 runs=9
@@ -41,19 +48,19 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/reports.sh"
 
-usage="usage: bench.sh [uml|debian|debian-possible ...] [smr_bench params...]"
+usage="usage: bench.sh [uml|debian|debian-rt|debian-possible ...] [smr_bench params...]"
 kernels=()
 user_params=()
 for arg in "$@"; do
 	case $arg in
-	uml | debian | debian-possible) kernels+=("$arg") ;;
+	uml | debian | debian-rt | debian-possible) kernels+=("$arg") ;;
 	*=*) user_params+=("$arg") ;;
 	*) die "$usage" ;;
 	esac
 done
-[ ${#kernels[@]} -gt 0 ] || read -ra kernels <<<"${BENCH_KERNELS:-uml debian debian-possible}"
+[ ${#kernels[@]} -gt 0 ] || read -ra kernels <<<"${BENCH_KERNELS:-uml debian debian-rt debian-possible}"
 for k in "${kernels[@]}"; do
-	case $k in uml | debian | debian-possible) ;; *) die "BENCH_KERNELS: unknown kernel '$k'" ;; esac
+	case $k in uml | debian | debian-rt | debian-possible) ;; *) die "BENCH_KERNELS: unknown kernel '$k'" ;; esac
 done
 read -ra more <<<"${BENCH_PARAMS:-}"
 user_params+=(${more[@]+"${more[@]}"})
@@ -98,6 +105,8 @@ bench_params() {
 	fi
 	# Only the parts whose cost follows the possible CPUs.
 	[ "$1" != debian-possible ] || defaults+=(parts=writer,sync)
+	# On PREEMPT_RT: the read side and synchronize.
+	[ "$1" != debian-rt ] || defaults+=(parts=read,sync)
 	for p in "${defaults[@]}"; do
 		[[ " ${user_params[*]} " == *" ${p%%=*}="* ]] || out+=("$p")
 	done
@@ -107,13 +116,60 @@ bench_params() {
 # The options of a kernel .config that matter to the figures.
 config_summary() {
 	local opt v s=
-	for opt in PREEMPT PREEMPT_VOLUNTARY PREEMPT_DYNAMIC PREEMPT_RCU \
+	for opt in PREEMPT PREEMPT_VOLUNTARY PREEMPT_DYNAMIC PREEMPT_RT PREEMPT_RCU \
 		TREE_SRCU HZ NR_CPUS \
 		DEBUG_KERNEL KASAN PROVE_LOCKING DEBUG_ATOMIC_SLEEP KUNIT; do
 		v=$(sed -n "s/^CONFIG_$opt=//p" "$1")
 		s+="$opt=${v:-n} "
 	done
 	echo "${s% }"
+}
+
+# host_load: the host's load averages (1, 5, 15 min): the machine may be
+# shared, and a busy host slows the guest's vCPUs.
+host_load() {
+	cut -d ' ' -f 1-3 /proc/loadavg
+}
+
+# guest_cpu <kernel> <console>: the guest's CPU model, from its boot log
+# (x86: "smpboot: CPU0: <model> (family: ...)"); UML runs on the host's.
+guest_cpu() {
+	if [ "$1" = uml ]; then
+		echo "the host's (UML runs natively)"
+		return
+	fi
+	tr -d '\r' <"$2" | sed -n 's/.*smpboot: CPU0: \(.*\) (family:.*/\1/p' |
+		head -n 1 | grep . || echo "unknown (no smpboot line)"
+}
+
+# console_results <console>: the lines from SMR-BENCH-BEGIN to
+# SMR-BENCH-END.  A kernel message that came out in the middle of a line
+# is put on a line of its own, and the line's start is joined to its rest,
+# which follows the message: on PREEMPT_RT the printk thread wrote /init's
+# "bench finished ok" onto the BEGIN marker's line ("SMR-BENCH-BEGIN[
+# 10.446745] SMR-HARNESS: ...") and "random: crng init done" into a
+# cdf record ("cdf [   16.791417] random: ...").
+console_results() {
+	tr -d '\r' <"$1" | awk '{
+		line = head $0
+		head = ""
+		if (match(line, /\[ *[0-9][0-9]*\.[0-9][0-9]*\] /) && RSTART > 1) {
+			head = substr(line, 1, RSTART - 1)
+			print substr(line, RSTART)
+			next
+		}
+		print line
+	}' | sed -n '/^SMR-BENCH-BEGIN$/,/^SMR-BENCH-END$/p'
+}
+
+# qemu_refuses_smp <n>: QEMU's complaint when it cannot start -smp n
+# (machine pc, TCG, as qemu-run.sh boots it); nothing when it starts.
+qemu_refuses_smp() {
+	local out rc=0
+	out=$(timeout 5 qemu-system-x86_64 -accel tcg -smp "$1" -m 256 \
+		-display none -monitor none -serial none -nodefaults -S \
+		</dev/null 2>&1) || rc=$?
+	[ "$rc" = 124 ] || echo "${out:-exit status $rc}"
 }
 
 # echo_new <console> <n>: log the console's progress and harness lines
@@ -177,7 +233,7 @@ kernel_failed() {
 # bench_kernel <kernel>: build, boot, run, report.
 bench_kernel() {
 	local kernel=$1 t=$SECONDS target console config label setup params
-	local runner wait results notes=() line reason
+	local runner wait results notes=() line reason load
 	work=$SMR_BUILD/bench/work-$kernel
 	rm -rf "$work"
 	mkdir -p "$work"
@@ -203,14 +259,26 @@ bench_kernel() {
 		setup="$(qemu-system-x86_64 --version | head -n 1 |
 			sed 's/ (.*//'), TCG, -smp 4, -m 4G, Debian's cloud kernel, preempt=full"
 		;;
+	debian-rt)
+		target=debian-rt
+		config=$(dirname "$(debian_vmlinuz RT)")/config
+		console=$SMR_BUILD/qemu-debian-rt-bench.log
+		runner=(./qemu-run.sh debian-rt bench)
+		label=qemu-tcg-smp4-rt
+		wait=${SMR_BENCH_WAIT:-1800}
+		setup="$(qemu-system-x86_64 --version | head -n 1 |
+			sed 's/ (.*//'), TCG, -smp 4, -m 4G, Debian's PREEMPT_RT kernel"
+		;;
 	esac
 	./build-modules.sh "$target" >/dev/null
 	[ -f "$SMR_BUILD/$target/smr_bench.ko" ] ||
 		die "$kernel: no build/$target/smr_bench.ko (does Kbuild build smr_bench?)"
 	log "== $kernel: boot and run smr_bench $params (wait limit ${wait}s)"
+	load="before $(host_load)"
 	# shellcheck disable=SC2086 # the params are words
 	run_watched "$console" "${runner[@]}" $params ||
 		die "$kernel: the boot script failed (console: $console)"
+	load+=", after $(host_load)"
 	line=$(grep -m 1 -E 'SMR-HARNESS: insmod smr(_bench)? FAILED' "$console" || true)
 	if [ -n "$line" ]; then
 		# The module's reason comes just before the marker.
@@ -229,8 +297,7 @@ bench_kernel() {
 		return
 	fi
 	results=$work/results.txt
-	tr -d '\r' <"$console" |
-		sed -n '/^SMR-BENCH-BEGIN$/,/^SMR-BENCH-END$/p' >"$results"
+	console_results "$console" >"$results"
 	if ! grep -qx 'done' "$results"; then
 		kernel_failed "the results on the console are incomplete (no 'done' record); console: $console"
 		return
@@ -252,6 +319,7 @@ bench_kernel() {
 		--label "$label" --date "$date" --out-dir "$out_dir" \
 		--work-dir "$work/plots" --config "$(config_summary "$config")" \
 		--setup "$setup" --command "$command" --params "$params" \
+		--guest-cpu "$(guest_cpu "$kernel" "$console")" --host-load "$load" \
 		${notes[@]+"${notes[@]}"} >"$work/report.out" ||
 		die "$kernel: bench-report.py failed"
 	files+=("$(sed -n 's/^\(report\|plot\): //p' "$work/report.out")")
@@ -263,33 +331,44 @@ bench_kernel() {
 # online each time, then one table of them all.
 bench_possible() {
 	local kernel=debian-possible t=$SECONDS params n console results=()
-	local possible wait=${SMR_BENCH_WAIT:-1800}
-	read -ra possible <<<"${BENCH_POSSIBLE:-4 16 64}"
+	local possible wait=${SMR_BENCH_WAIT:-1800} why load=
+	read -ra possible <<<"${BENCH_POSSIBLE:-4 64 255}"
+	for n in "${possible[@]}"; do
+		[[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 4 ] ||
+			die "BENCH_POSSIBLE: '$n' is not a CPU count of 4 or more"
+		why=$(qemu_refuses_smp "$n")
+		[ -z "$why" ] || die "BENCH_POSSIBLE: QEMU cannot boot $n CPUs: $why"
+	done
 	work=$SMR_BUILD/bench/work-$kernel
 	rm -rf "$work"
 	mkdir -p "$work"
 	params=$(bench_params "$kernel")
 	./build-modules.sh debian >/dev/null
 	for n in "${possible[@]}"; do
-		[[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 4 ] ||
-			die "BENCH_POSSIBLE: '$n' is not a CPU count of 4 or more"
 		log "== $kernel: $n possible CPUs, 4 online: smr_bench $params"
 		console=$SMR_BUILD/qemu-debian$([ "$n" = 4 ] || echo "-smp$n")-bench.log
+		# maxcpus=4: the kernel brings up 4 CPUs and leaves the others
+		# present, possible and offline, so a boot with 255 vCPUs takes
+		# no longer than one with 4; /init's offlining finds them so.
+		load+="${load:+; }$n possible: before $(host_load)"
 		# shellcheck disable=SC2086 # the params are words
 		run_watched "$console" env SMR_QEMU_SMP="$n" SMR_QEMU_ONLINE=4 \
+			SMR_QEMU_CMDLINE="maxcpus=4${SMR_QEMU_CMDLINE:+ $SMR_QEMU_CMDLINE}" \
 			./qemu-run.sh debian bench $params ||
 			die "$kernel: the boot script failed (console: $console)"
+		load+=", after $(host_load)"
 		if ! grep -q 'smr_bench: done' "$console" ||
 			report_scan "$console" none | grep -q .; then
 			kernel_failed "$n possible: no 'smr_bench: done' line, or kernel reports; console: $console"
 			return
 		fi
-		tr -d '\r' <"$console" | sed -n '/^SMR-BENCH-BEGIN$/,/^SMR-BENCH-END$/p' \
-			>"$work/results-$n.txt"
+		console_results "$console" >"$work/results-$n.txt"
 		cp "$console" "$work/console-$n.log"
 		results+=("$work/results-$n.txt")
 	done
 	python3 ./bench-possible.py --out-dir "$out_dir" --date "$date" \
+		--guest-cpu "$(guest_cpu debian "$work/console-${possible[0]}.log")" \
+		--host-load "$load" \
 		--setup "$(qemu-system-x86_64 --version | head -n 1 | sed 's/ (.*//'), TCG, -smp N (${possible[*]}), 4 online, -m 4G, Debian's cloud kernel, preempt=full" \
 		--command "$command" --params "$params" "${results[@]}" \
 		>"$work/report.out" || die "$kernel: bench-possible.py failed"

@@ -6,7 +6,7 @@
 #   sparse (C=2) on a build against the Debian headers,
 #   kernel-doc -Wall on the headers in the repo root,
 #   smr.h's SMR_ABI_SYMBOL up to date with its layout (abi-hash.sh --check),
-#   scripts/smrstat --selftest,
+#   scripts/smrstat --selftest, scripts/bench-report.py --selftest,
 #   the misuses the build must refuse (must-not-build.sh),
 #   the Promela models under model/ (model-check.sh).
 # Findings are kept in build/check/<checker>.txt.
@@ -67,6 +67,11 @@ run_smrstat() {
 	"$SMR_ROOT/scripts/smrstat" --selftest 2>&1 | grep -v '^smrstat selftest: ok$' || true
 }
 
+run_bench_report() {
+	python3 "$SMR_ROOT/scripts/bench-report.py" --selftest 2>&1 |
+		grep -vE '^(ok: |selftest: [0-9]+ passed, 0 failed$)' || true
+}
+
 run_must_not_build() {
 	"$SMR_ROOT/scripts/must-not-build.sh" 2>&1
 }
@@ -82,7 +87,7 @@ run_abi_hash() {
 	"$SMR_ROOT/scripts/abi-hash.sh" --check 2>&1 || true
 }
 
-for c in checkpatch sparse kernel_doc abi_hash smrstat must_not_build; do
+for c in checkpatch sparse kernel_doc abi_hash smrstat bench_report must_not_build; do
 	"run_$c" >"$out/$c.txt"
 	if [ -s "$out/$c.txt" ]; then
 		log "$c findings:"
@@ -92,7 +97,8 @@ done
 n() { wc -l <"$out/$1.txt"; }
 log "checkpatch $(n checkpatch), sparse $(n sparse)," \
 	"kernel-doc $(n kernel_doc), abi-hash $(n abi_hash)," \
-	"smrstat $(n smrstat), must-not-build $(n must_not_build) findings"
+	"smrstat $(n smrstat), bench-report $(n bench_report)," \
+	"must-not-build $(n must_not_build) findings"
 run_model_check >"$out/model_check.txt"
 if [ -s "$out/model_check.txt" ]; then
 	log "model_check findings:"
