@@ -60,7 +60,7 @@
  *   period's start before the new gen (pairs with R1s: a reader that
  *   loads the new gen sees what step 1 saw), the new gen before step 3's
  *   sums.
- * - D (done: store-release by the machine, load-acquire by the scan):
+ * - Ds (done: store-release by the machine, load-acquire by the scan):
  *   what the machine read before done moved is ordered before the scan
  *   that trusts done.
  *
@@ -368,7 +368,7 @@ static bool smr_sleep_step(struct smr *smr, unsigned long goal)
 			break;
 		WRITE_ONCE(sl->inside, 0);
 		WRITE_ONCE(sl->step, SMR_SLEEP_IDLE);
-		/* D: the sums before the new done; pairs with the scan's. */
+		/* Ds: the sums before the new done; pairs with the scan's. */
 		atomic_long_set_release(&sl->done, sl->target);
 		return true;
 	}
@@ -385,7 +385,7 @@ static bool smr_sleep_step(struct smr *smr, unsigned long goal)
  * A period that ends with @goal still ahead of done is followed by a new
  * one at once.  Called after S2, with preemption disabled.
  *
- * Return: done, load-acquired (D).
+ * Return: done, load-acquired (Ds).
  */
 unsigned long smr_sleep_advance(struct smr *smr, unsigned long goal)
 {
@@ -396,7 +396,7 @@ unsigned long smr_sleep_advance(struct smr *smr, unsigned long goal)
 			smr_sleep_step(smr, goal);
 		clear_bit_unlock(0, &sl->busy);
 	}
-	/* D: pairs with the release in smr_sleep_step(). */
+	/* Ds: pairs with the release in smr_sleep_step(). */
 	return atomic_long_read_acquire(&sl->done);
 }
 

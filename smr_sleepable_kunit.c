@@ -479,7 +479,7 @@ static void smr_sleepable_blocked_reader_polls(struct kunit *test)
 		if (met)
 			KUNIT_EXPECT_TRUE(test, READ_ONCE(s.leaving));
 		else
-			msleep(5);
+			usleep_range(5000, 6000);
 	}
 	kthread_stop(t);	/* it has left */
 	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
@@ -507,7 +507,7 @@ static int spinner_fn(void *arg)
 		cond_resched();
 	smr_leave_sleepable(sp->smr, &t);
 	while (!kthread_should_stop())
-		msleep(1);
+		usleep_range(1000, 2000);
 	return 0;
 }
 
@@ -577,8 +577,10 @@ static void smr_sleepable_late_count_held(struct kunit *test)
 	init_completion(&le.inside);
 	init_completion(&le.go);
 	smr_sleepable_test_hold_enter(smr, 300);
-	t = kthread_run(late_enter_fn, &le, "smr-kunit-late");
+	t = kthread_create(late_enter_fn, &le, "smr-kunit-late");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	wake_up_process(t);
 	deadline = jiffies + msecs_to_jiffies(SLEEPABLE_TEST_LIVENESS_MS);
 	while (!smr_sleepable_test_holding() && time_before(jiffies, deadline))
 		usleep_range(100, 200);
@@ -589,6 +591,8 @@ static void smr_sleepable_late_count_held(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
 	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
 	complete(&le.go);
+	kthread_stop(t);	/* it has left, and is done with le */
+	put_task_struct(t);
 	smr_wait(smr, goal);
 	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
 }
