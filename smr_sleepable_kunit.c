@@ -465,7 +465,7 @@ static void smr_sleepable_blocked_reader_polls(struct kunit *test)
 	struct task_struct *t;
 	struct sleeper s;
 	unsigned long goal;
-	bool met = false;
+	bool met = false, leaving;
 	int i;
 
 	t = sleeper_start(test, &s, smr, -1);
@@ -476,8 +476,10 @@ static void smr_sleepable_blocked_reader_polls(struct kunit *test)
 			complete(&s.go);
 		met = smr_poll(smr, goal);
 		/* Read after the poll: a met goal means the reader was out. */
+		leaving = READ_ONCE(s.leaving);
 		if (met)
-			KUNIT_EXPECT_TRUE(test, READ_ONCE(s.leaving));
+			KUNIT_EXPECT_TRUE_MSG(test, leaving,
+					      "goal met at poll %d, reader inside", i);
 		else
 			usleep_range(5000, 6000);
 	}
