@@ -198,7 +198,8 @@ struct smr_pcpu {
 
 /**
  * struct smr_tracker - a sleepable read section, owned by the reader
- * @idx: the phase the section counted itself in (smr_sleepable.c).
+ * @idx: the phase the section counted itself in, marked as entered
+ *	(smr_sleepable.c); cleared by the leave.
  * @task: the reader.
  * @since: jiffies on entry.
  * @ip: where the section was entered.

@@ -714,8 +714,11 @@ static unsigned long smr_scan(struct smr *smr, struct smr_scan *st)
 				smr_stall_report_remote(smr, cpu, ctx, seq);
 		}
 	}
-	/* After S2, as the slots: the sleepable readers' grace periods. */
-	if (READ_ONCE(smr->flags) & SMR_SLEEPABLE)
+	/*
+	 * After S2, as the slots: the sleepable readers' grace periods.  The
+	 * acquire pairs with smr_sleepable_convert()'s smp_wmb().
+	 */
+	if (smp_load_acquire(&smr->flags) & SMR_SLEEPABLE)
 		smr_sleepers_scan(smr, st);
 	if (smr->flags & SMR_LAZY)
 		smr_scan_cap_lazy(smr, st);

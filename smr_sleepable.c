@@ -88,6 +88,13 @@
 #include "smr_internal.h"
 #include "smr_trace.h"
 
+/*
+ * tracker->idx of an entered tracker: the phase, with this mark; a leave
+ * clears it, so that a second leave of the same tracker (or a leave of
+ * one never entered) is caught rather than counted.
+ */
+#define SMR_TRACKER_ENTERED	0x5a5a0000U
+
 /* The steps of a period, smr->sleep.step. */
 enum {
 	SMR_SLEEP_IDLE,		/* no period in progress */
@@ -190,7 +197,7 @@ void smr_enter_sleepable(struct smr *smr, struct smr_tracker *tracker)
 	tracker->since = jiffies;
 	tracker->ip = _RET_IP_;
 	idx = READ_ONCE(smr->sleep.gen) & 1;
-	tracker->idx = idx;
+	tracker->idx = SMR_TRACKER_ENTERED | idx;
 	if (IS_ENABLED(CONFIG_KUNIT) &&
 	    unlikely(READ_ONCE(smr_test_enter_domain) == smr))
 		smr_sleepable_test_hold_enter_now();
@@ -263,19 +270,24 @@ EXPORT_SYMBOL_GPL(smr_sleepable_test_holding);
 void smr_leave_sleepable(struct smr *smr, struct smr_tracker *tracker)
 	__releases(smr)
 {
+	unsigned int idx;
+
 	__release(smr);
 	if (smr_null(smr) ||
-	    smr_misuse_once(!tracker || tracker->idx > 1, smr,
+	    smr_misuse_once(!tracker ||
+			    (tracker->idx & ~1U) != SMR_TRACKER_ENTERED, smr,
 			    "%s() without an entered tracker; ignored",
 			    __func__))
 		return;
+	idx = tracker->idx & 1;
+	tracker->idx = 0;
 	smr_sleep_release(smr, _RET_IP_);
 	if (IS_ENABLED(CONFIG_KUNIT) &&
 	    unlikely(READ_ONCE(smr_test_hold_domain) == smr))
 		smr_sleepable_test_hold(smr);
 	/* R2s: the section's loads before the count; pairs with P. */
 	smp_mb();
-	this_cpu_inc(smr->pcpu->sl_unlocks[tracker->idx]);
+	this_cpu_inc(smr->pcpu->sl_unlocks[idx]);
 }
 EXPORT_SYMBOL_GPL(smr_leave_sleepable);
 
@@ -287,11 +299,17 @@ EXPORT_SYMBOL_GPL(smr_leave_sleepable);
  * sleepable sections from now on.  The flag is stored before the
  * section's count and R1s, and read by the scan after S2: a scan that
  * misses the flag is seen by the section's loads (store buffering).
+ * done, unused until now, is first brought up to rd_seq (not ahead of
+ * it: a value from a lap ago could look ahead of the goals), ordered
+ * before the flag for the scans that see the flag.
  */
 void smr_sleepable_convert(struct smr *smr)
 {
 	smr_misuse_once(true, smr,
 			"sleepable section on a domain without SMR_SLEEPABLE");
+	atomic_long_set(&smr->sleep.done,
+			atomic_long_read(&smr->clock.rd_seq));
+	smp_wmb();	/* done before the flag; pairs with smr_scan()'s acquire */
 	WRITE_ONCE(smr->flags, smr->flags | SMR_SLEEPABLE);
 }
 
