@@ -47,19 +47,24 @@
  *
  * - R1s (enter: this_cpu_inc(sl_locks[idx]), then smp_mb()): the count
  *   before the section's loads.  Pairs with S2 and P (store buffering: a
- *   poller that misses the count is seen by the reader's loads) and with
- *   F (message passing: a reader that read the flipped gen sees what the
- *   poller saw).
+ *   poller whose lock sum misses the count is seen by the reader's
+ *   loads).  Every section is either counted by the sums of its own
+ *   phase, all taken after S2 (step 1 for the phase inactive at the
+ *   start, step 3 for the other), or seen that way.
  * - R2s (leave: smp_mb(), then this_cpu_inc(sl_unlocks[idx])): the
  *   section's loads before the count.  Pairs with P: a poller that counts
  *   the unlock (before P) frees only after it (load buffering forbidden).
  * - P (smr_sleep_drained(): smp_mb() between the unlock and the lock
  *   sums): an unlock counted has its lock counted (pairs with R1s/R2s);
  *   the unlocks read before the frees that follow the poll.
- * - F (smp_mb() before and after the flip): step 1's sums and the
- *   period's start before the new gen (pairs with R1s: a reader that
- *   loads the new gen sees what step 1 saw), the new gen before step 3's
- *   sums.
+ * - F (smp_mb() before and after the flip): step 1's sums before the
+ *   new gen, the new gen before step 3's sums.  Not needed for safety
+ *   (the model verifies without it, NO_F), as SRCU's are not: it keeps
+ *   the sections that count themselves in the old phase after the flip
+ *   to those that read gen before it, so that step 3 ends.
+ * - smr_sleepable_convert()'s smp_wmb() pairs with the scan's acquire
+ *   of flags: a scan that sees a plain domain made sleepable sees done
+ *   brought up to rd_seq.
  * - Ds (done: store-release by the machine, load-acquire by the scan):
  *   what the machine read before done moved is ordered before the scan
  *   that trusts done.
@@ -346,10 +351,10 @@ static bool smr_sleep_drained(struct smr *smr, unsigned int idx,
 /* Step 2: flip the phase; F on both sides. */
 static void smr_sleep_flip(struct smr_sleep *sl)
 {
-	/* F: step 1's sums and the period's start before the new gen. */
+	/* F: step 1's sums before the new gen (progress; see the DOC). */
 	smp_mb();
 	WRITE_ONCE(sl->gen, sl->gen + 1);
-	/* F: the new gen before step 3's sums. */
+	/* F: the new gen before step 3's sums (progress). */
 	smp_mb();
 }
 
