@@ -143,7 +143,7 @@ unsigned int smr_sleep_own(struct smr *smr);
 /**
  * smr_scan_clamp() - the sequence a reader holds, for a scan
  * @st: the scan
- * @seq: the value in the reader's slot or tracker
+ * @seq: the value in the reader's slot, or the sleepable side's done
  *
  * A reader may load wr_seq, be delayed, and store the value only after
  * pollers, who saw it idle, moved rd_seq past it: it is safe (see the DOC
