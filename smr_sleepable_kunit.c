@@ -364,6 +364,7 @@ static void smr_sleepable_misuse_double_leave(struct kunit *test)
 	t = sleeper_start(test, &s, smr, -1);	/* most likely the same phase */
 	goal = smr_advance(smr);
 	smr_leave_sleepable(smr, &mine);
+	__acquire(smr);		/* keep sparse's lock context balanced */
 	smr_leave_sleepable(smr, &mine);	/* bug: warns, ignored */
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), misuse + 1);
 	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
