@@ -40,7 +40,7 @@ struct smr_cache;
  * with the wrong offsets.  Rebuild such a module against the headers of
  * the smr.ko you load.
  */
-#define SMR_ABI_SYMBOL	smr_abi_6e218c08
+#define SMR_ABI_SYMBOL	smr_abi_25465248
 extern const int SMR_ABI_SYMBOL;
 static const int *const __smr_abi_ref __used = &SMR_ABI_SYMBOL;
 
@@ -173,15 +173,16 @@ enum smr_stat {
  * @stall_since: per context level, jiffies when it started timing it.
  * @stall_warned: per context level, the held sequence was reported.
  * @stats: event counters, see enum smr_stat.
- * @sleepers_lock: protects @sleepers.
- * @sleepers: trackers of the sleepable sections entered on this CPU,
- *	wherever their tasks are now.
+ * @sl_locks: per phase, sleepable sections entered on this CPU.
+ * @sl_unlocks: per phase, sleepable sections left on this CPU (a reader
+ *	may leave on another CPU than the one it entered on).
  *
  * The first cache line is the reader's: smr_enter() and smr_leave() touch
  * nothing else, and pollers on other CPUs read it.  This CPU's writer-side
  * bookkeeping starts on the next line so that it does not make the reader
- * line bounce.  The sleepable readers' list, the one thing other CPUs
- * write (a reader that migrated leaves from there), has lines of its own.
+ * line bounce.  The sleepable readers' counts, written with this_cpu_inc()
+ * by whichever task enters or leaves on this CPU and summed by pollers
+ * (smr_sleepable.c), start a line of their own.
  */
 struct smr_pcpu {
 	unsigned long rd_seq[SMR_CTX_NR];
@@ -191,26 +192,49 @@ struct smr_pcpu {
 	unsigned long stall_since[SMR_CTX_NR];
 	bool stall_warned[SMR_CTX_NR];
 	unsigned long stats[SMR_STAT_NR];
-	raw_spinlock_t sleepers_lock ____cacheline_aligned_in_smp;
-	struct list_head sleepers;
+	unsigned long sl_locks[2] ____cacheline_aligned_in_smp;
+	unsigned long sl_unlocks[2];
 };
 
 /**
  * struct smr_tracker - a sleepable read section, owned by the reader
- * @node: on the list of the CPU where the section was entered.
- * @seq: the clock value observed on entry.
+ * @idx: the phase the section counted itself in, marked as entered
+ *	(smr_sleepable.c); cleared by the leave.
  * @task: the reader.
- * @since: jiffies on entry, for stall warnings.
- * @cpu: the CPU where the section was entered.
- * @stall_warned: a stall warning was given for this section.
+ * @since: jiffies on entry.
+ * @ip: where the section was entered.
+ *
+ * Only @idx is used; the rest is for whoever reads a crash dump.
  */
 struct smr_tracker {
-	struct list_head node;
-	unsigned long seq;
+	unsigned int idx;
 	struct task_struct *task;
 	unsigned long since;
-	int cpu;
-	bool stall_warned;
+	unsigned long ip;
+};
+
+/**
+ * struct smr_sleep - grace periods of a domain's sleepable readers
+ * @gen: the phase generation: sections count themselves in phase
+ *	@gen & 1.  Written only by the grace-period machine.
+ * @done: every sleepable section that entered before wr_seq reached this
+ *	value has left.
+ * @target: the period in progress sets @done to this wr_seq value.
+ * @since: jiffies when the period in progress started.
+ * @inside: sections counted in the phase being drained, as last summed.
+ * @busy: bit 0: a poller is moving the machine (the others pass).
+ * @step: where the period in progress is (SMR_SLEEP_* in smr_sleepable.c).
+ * @warned: the period in progress was reported as a stall.
+ */
+struct smr_sleep {
+	unsigned long gen;
+	atomic_long_t done;
+	unsigned long target;
+	unsigned long since;
+	unsigned long inside;
+	unsigned long busy;
+	unsigned int step;
+	bool warned;
 };
 
 #define SMR_LAZY_STEPS		4	/* lazy clock steps awaiting their grace period */
@@ -248,13 +272,14 @@ struct smr_clock {
  * struct smr - an SMR domain
  * @pcpu: per-cpu reader slots and counters.
  * @flags: SMR_* flags given to smr_domain_create().
- * @clock: the shared clock, last and on a line of its own.
+ * @clock: the shared clock, on lines of its own.
  *
  * Create one with smr_domain_create(); treat the contents as private.
  * Everything before @clock is read-mostly.  The clock's write hand has a
  * line of its own, written only when the clock steps; the read hand and
  * the lazy state share the next one; the pending counters, which every
- * callback or cache batch updates, come last on lines of their own.
+ * callback or cache batch updates, come next on lines of their own; the
+ * sleepable readers' grace periods, last, have a line of their own.
  */
 struct smr {
 	struct smr_pcpu __percpu *pcpu;
@@ -284,6 +309,8 @@ struct smr {
 	/* Objects freed into this domain's smr_caches, not yet reusable. */
 	atomic_long_t cache_pending_objs;
 	atomic_long_t cache_pending_bytes;
+	/* Sleepable readers (smr_sleepable.c): read on entry, not the clock. */
+	struct smr_sleep sleep ____cacheline_aligned_in_smp;
 };
 
 /**
@@ -374,6 +401,7 @@ struct shrinker *smr_cache_test_shrinker(struct smr_cache *c);
 /* Test hooks for smr's own KUnit suites, not for consumers. */
 void smr_tick_test_idle(int cpu, bool idle);
 void smr_sleepable_test_hold_leave(struct smr *smr, unsigned int ms);
+void smr_sleepable_test_hold_enter(struct smr *smr, unsigned int ms);
 bool smr_sleepable_test_holding(void);
 void smr_enter_sleepable(struct smr *smr, struct smr_tracker *tracker)
 	__acquires(smr);
@@ -602,8 +630,16 @@ static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
 	unsigned long sum = 0;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(per_cpu_ptr(smr->pcpu, cpu)->stats[stat]);
+	for_each_possible_cpu(cpu) {
+		struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
+
+		/* Sleepable sections count themselves, once, in sl_locks. */
+		if (stat == SMR_STAT_SLEEPABLE)
+			sum += READ_ONCE(pcpu->sl_locks[0]) +
+			       READ_ONCE(pcpu->sl_locks[1]);
+		else
+			sum += READ_ONCE(pcpu->stats[stat]);
+	}
 	return sum;
 }
 

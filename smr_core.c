@@ -145,9 +145,13 @@ static_assert(offsetof(struct smr, clock) >= offsetofend(struct smr, flags));
 static_assert(offsetof(struct smr_pcpu, deferred) >= SMP_CACHE_BYTES);
 static_assert(offsetof(struct smr, clock) % SMP_CACHE_BYTES == 0);
 static_assert(sizeof(struct smr) % SMP_CACHE_BYTES == 0);
-static_assert(offsetof(struct smr_pcpu, sleepers_lock) % SMP_CACHE_BYTES == 0);
-static_assert(offsetof(struct smr_pcpu, sleepers_lock) >=
+static_assert(offsetof(struct smr_pcpu, sl_locks) % SMP_CACHE_BYTES == 0);
+static_assert(offsetof(struct smr_pcpu, sl_locks) >=
 	      offsetofend(struct smr_pcpu, stats));
+/* The sleepable grace periods, written per period, off the clock's lines. */
+static_assert(offsetof(struct smr, sleep) % SMP_CACHE_BYTES == 0);
+static_assert(offsetof(struct smr, sleep) >=
+	      offsetofend(struct smr, cache_pending_bytes));
 /* wr_seq, which every reader loads, is written only when the clock steps. */
 static_assert(offsetof(struct smr, clock.wr_seq) % SMP_CACHE_BYTES == 0);
 static_assert(offsetof(struct smr, clock.rd_seq) >=
@@ -718,9 +722,13 @@ static unsigned long smr_scan(struct smr *smr, struct smr_scan *st)
 			if (seq != SMR_SEQ_INVALID && SMR_SEQ_LT(seq, st->goal))
 				smr_stall_report_remote(smr, cpu, ctx, seq);
 		}
-		if (smr_sleepers_present(pcpu))
-			smr_sleepers_scan(pcpu, st);
 	}
+	/*
+	 * After S2, as the slots: the sleepable readers' grace periods.  The
+	 * acquire pairs with smr_sleepable_convert()'s smp_wmb().
+	 */
+	if (smp_load_acquire(&smr->flags) & SMR_SLEEPABLE)
+		smr_sleepers_scan(smr, st);
 	if (smr->flags & SMR_LAZY)
 		smr_scan_cap_lazy(smr, st);
 
@@ -1099,19 +1107,19 @@ void smr_clock_cpu_offline(struct smr *smr, int cpu)
 
 /*
  * Is a reader inside?  Teardown frees the per-cpu area only once this is
- * false: the trackers are looked at under their locks, so that a reader
- * still inside smr_leave_sleepable()'s unlock is waited for too.
+ * false: a sleepable reader counts as inside until smr_leave_sleepable()
+ * has made its count, its last access to the domain.
  */
 static bool smr_readers_inside(struct smr *smr)
 {
 	unsigned int ctx;
 	int cpu;
 
+	if (smr_sleepers_inside(smr))
+		return true;
 	for_each_possible_cpu(cpu) {
 		struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
 
-		if (smr_sleepers_present_locked(pcpu))
-			return true;
 		for (ctx = 0; ctx < SMR_CTX_NR; ctx++)
 			if (READ_ONCE(pcpu->rd_seq[ctx]) != SMR_SEQ_INVALID)
 				return true;
@@ -1208,7 +1216,6 @@ EXPORT_SYMBOL_GPL(smr_any_section_map);
 struct smr *smr_domain_create(unsigned long flags, const char *name)
 {
 	struct smr *smr;
-	int cpu;
 
 	might_sleep();
 	if (smr_domain_check(flags, name))
@@ -1222,13 +1229,12 @@ struct smr *smr_domain_create(unsigned long flags, const char *name)
 		kfree(smr);
 		return NULL;
 	}
-	for_each_possible_cpu(cpu)
-		smr_sleepers_init(per_cpu_ptr(smr->pcpu, cpu));
 	smr->flags = flags;
 	smr->deferred_limit = smr_deferred_limit(flags);
 	strscpy(smr->name, name, sizeof(smr->name));
 	atomic_long_set(&smr->clock.wr_seq, smr_clock_params.init);
 	atomic_long_set(&smr->clock.rd_seq, smr_clock_params.init);
+	smr_sleep_init(smr);
 	/* No evidence yet: rd_seq may stay where it is (E3). */
 	atomic_long_set(&smr->clock.lazy_done,
 			smr_clock_params.init - smr_clock_params.inc);

@@ -135,12 +135,15 @@ void smr_call_stats(struct smr *smr, unsigned long *queued,
 		    unsigned long *invoked);
 
 /* smr_sleepable.c */
-void smr_sleepers_init(struct smr_pcpu *pcpu);
+void smr_sleep_init(struct smr *smr);
+void smr_sleepable_convert(struct smr *smr);
+unsigned long smr_sleep_advance(struct smr *smr, unsigned long goal);
+unsigned int smr_sleep_own(struct smr *smr);
 
 /**
  * smr_scan_clamp() - the sequence a reader holds, for a scan
  * @st: the scan
- * @seq: the value in the reader's slot or tracker
+ * @seq: the value in the reader's slot, or the sleepable side's done
  *
  * A reader may load wr_seq, be delayed, and store the value only after
  * pollers, who saw it idle, moved rd_seq past it: it is safe (see the DOC
@@ -164,10 +167,9 @@ static inline unsigned long smr_scan_clamp(struct smr_scan *st,
 	return seq;
 }
 
-bool smr_sleepers_present(struct smr_pcpu *pcpu);
-bool smr_sleepers_present_locked(struct smr_pcpu *pcpu);
+bool smr_sleepers_inside(struct smr *smr);
 bool smr_sleepers_mine(struct smr *smr);
-void smr_sleepers_scan(struct smr_pcpu *pcpu, struct smr_scan *st);
+void smr_sleepers_scan(struct smr *smr, struct smr_scan *st);
 void smr_sleepers_tick(struct smr *smr);
 
 /* smr_debugfs.c */

@@ -55,10 +55,18 @@ static void smr_sleepable_section_may_block(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), 0UL);
 }
 
+/*
+ * Several sections of one task, left in another order than entered, and
+ * mixed with smr_enter().  A goal waits for every sleepable section that
+ * is inside when its grace period runs, also one that entered after the
+ * goal was handed out (as SRCU's readers: the counts cannot tell them
+ * apart); so both goals are met only once the last section has left, and
+ * then at once.
+ */
 static void smr_sleepable_nested_and_mixed(struct kunit *test)
 {
 	struct smr *smr = test->priv;
-	struct smr_tracker outer, inner;
+	struct smr_tracker outer, inner, third;
 	unsigned long before, after;
 
 	smr_enter_sleepable(smr, &outer);
@@ -67,13 +75,39 @@ static void smr_sleepable_nested_and_mixed(struct kunit *test)
 	after = smr_advance(smr);
 	smr_enter(smr);
 	KUNIT_EXPECT_FALSE(test, smr_poll(smr, before));
+	smr_enter_sleepable(smr, &third);
 	smr_leave(smr);
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, before));
 	smr_leave_sleepable(smr, &outer);
-	/* The inner section entered after "before" was handed out. */
-	KUNIT_EXPECT_TRUE(test, smr_poll(smr, before));
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, before));
+	smr_leave_sleepable(smr, &third);
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, before));
 	KUNIT_EXPECT_FALSE(test, smr_poll(smr, after));
 	smr_leave_sleepable(smr, &inner);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, before));
 	KUNIT_EXPECT_TRUE(test, smr_poll(smr, after));
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), 0UL);
+}
+
+/*
+ * A goal's grace period covers the sections inside when it runs, not
+ * later ones: a section entered after a poll flipped the phase does not
+ * hold a goal whose period has only the old phase left to drain.
+ */
+static void smr_sleepable_later_section_not_waited(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct smr_tracker old, later;
+	unsigned long goal;
+
+	smr_enter_sleepable(smr, &old);
+	goal = smr_advance(smr);
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));	/* flips, waits */
+	smr_enter_sleepable(smr, &later);
+	KUNIT_EXPECT_NE(test, old.idx & 1, later.idx & 1);
+	smr_leave_sleepable(smr, &old);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+	smr_leave_sleepable(smr, &later);
 }
 
 struct sleeper {
@@ -186,11 +220,24 @@ static void smr_sleepable_migrating_reader(struct kunit *test)
 	put_task_struct(t);
 }
 
+/*
+ * Only lockdep knows whose sleepable sections the counts hold: without it
+ * a wait inside one's own section waits for ever, as synchronize_srcu()
+ * inside srcu_read_lock() does.
+ */
+static void sleepable_needs_lockdep(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC))
+		kunit_skip(test, "needs CONFIG_DEBUG_LOCK_ALLOC to see its own section");
+}
+
 static void smr_sleepable_misuse_synchronize_inside(struct kunit *test)
 {
 	struct smr *smr = test->priv;
 	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE);
 	struct smr_tracker t;
+
+	sleepable_needs_lockdep(test);
 
 	smr_enter_sleepable(smr, &t);
 	smr_synchronize(smr);	/* bug: warns, does not wait for itself */
@@ -211,6 +258,7 @@ static void smr_sleepable_misuse_wait_inside_waits_for_others(struct kunit *test
 	struct smr_tracker mine;
 	struct sleeper s;
 
+	sleepable_needs_lockdep(test);
 	t = sleeper_start(test, &s, smr, -1);
 	r = kthread_run(sleeper_release_fn, &s, "smr-kunit-release");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
@@ -260,15 +308,16 @@ static void smr_sleepable_load_assert(struct kunit *test)
 static void smr_sleepable_wrap_guard(struct kunit *test)
 {
 	struct smr *smr = test->priv;
-	unsigned long goal = 0;
+	unsigned long goal = 0, seq;
 	struct smr_tracker t;
 	int i;
 
 	smr_enter_sleepable(smr, &t);
+	seq = smr_current(smr);	/* what the section may have seen */
 	for (i = 0; i < 600; i++)
 		goal = smr_advance(smr);
-	KUNIT_EXPECT_TRUE(test, SMR_SEQ_LEQ(t.seq, smr_current(smr)));
-	KUNIT_EXPECT_LT(test, SMR_SEQ_DELTA(smr_current(smr), t.seq),
+	KUNIT_EXPECT_TRUE(test, SMR_SEQ_LEQ(seq, smr_current(smr)));
+	KUNIT_EXPECT_LT(test, SMR_SEQ_DELTA(smr_current(smr), seq),
 			LONG_MAX / 2);
 	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
 	smr_leave_sleepable(smr, &t);
@@ -299,6 +348,33 @@ static void smr_sleepable_wrap_guard_own_section(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
 }
 
+/*
+ * A tracker left twice (a bug) is caught and ignored: counting its unlock
+ * again would make a phase look drained while another reader is inside.
+ */
+static void smr_sleepable_misuse_double_leave(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long misuse = smr_stat_sum(smr, SMR_STAT_MISUSE), goal;
+	struct smr_tracker mine;
+	struct task_struct *t;
+	struct sleeper s;
+
+	smr_enter_sleepable(smr, &mine);
+	t = sleeper_start(test, &s, smr, -1);	/* most likely the same phase */
+	goal = smr_advance(smr);
+	smr_leave_sleepable(smr, &mine);
+	__acquire(smr);		/* keep sparse's lock context balanced */
+	smr_leave_sleepable(smr, &mine);	/* bug: warns, ignored */
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), misuse + 1);
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+	complete(&s.go);
+	kthread_stop(t);
+	put_task_struct(t);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+}
+
 static void smr_sleepable_misuse_plain_domain(struct kunit *test)
 {
 	struct smr *smr = smr_domain_create(SMR_NONE, "kunit-not-sleepable");
@@ -318,15 +394,13 @@ static void smr_sleepable_misuse_plain_domain(struct kunit *test)
 /*
  * smr_domain_free() with a sleepable reader still inside (misuse: it
  * warns, then waits for the reader), and that reader leaving while the
- * free waits: the free must wait until the reader is out of
- * smr_leave_sleepable()'s critical section, not take the list emptied by
- * its unlink for "no reader" and free the lock it is about to release.
- * The hook holds that leave for 200 ms after the unlink; the sleep before
- * it lets the free get to its wait first (if it does not, the case passes
- * without having tested anything).  The code before the locked look at
- * the lists passed this case too: its teardown's smr_barrier() waits for
- * a marker on every CPU, which the held leave, interrupts off, delays on
- * its own.  The case keeps both safeguards honest.
+ * free waits: the free must wait until the reader has made its unlock
+ * count, its last access to the domain, not take the reader for gone
+ * earlier (when lockdep no longer holds it, say) and free the per-cpu
+ * counts it is about to increment.  The hook holds that leave for 200 ms
+ * just before the count, touching the domain; the sleep before it lets
+ * the free get to its wait first (if it does not, the case passes
+ * without having tested anything).
  */
 struct freer {
 	struct smr *smr;
@@ -382,6 +456,10 @@ static void smr_sleepable_misuse_free_inside_own_section(struct kunit *test)
 	unsigned long misuse;
 	bool entered;
 
+	if (!IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC)) {
+		smr_domain_free(smr);
+		kunit_skip(test, "needs CONFIG_DEBUG_LOCK_ALLOC to see its own section");
+	}
 	KUNIT_ASSERT_NOT_NULL(test, smr);
 	smr_enter_sleepable(smr, &t);
 	entered = smr_entered(smr);
@@ -393,7 +471,166 @@ static void smr_sleepable_misuse_free_inside_own_section(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, misuse, 1UL);
 }
 
+/* Every CPU's deferrable tick off (true) or back on (false). */
+static void sleepable_ticks_idle(bool idle)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		smr_tick_test_idle(cpu, idle);
+}
+
+/*
+ * A reader blocked in its section holds a goal: every poll says "not
+ * yet" until it has left -- never early -- and the first poll after it
+ * left says "met", with no tick to help (the pollers move the grace
+ * period themselves).
+ */
+static void smr_sleepable_blocked_reader_polls(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct task_struct *t;
+	struct sleeper s;
+	unsigned long goal;
+	bool met = false, leaving;
+	int i;
+
+	t = sleeper_start(test, &s, smr, -1);
+	goal = smr_advance(smr);
+	sleepable_ticks_idle(true);
+	for (i = 0; i < 40 && !met; i++) {
+		if (i == 20)
+			complete(&s.go);
+		met = smr_poll(smr, goal);
+		/* Read after the poll: a met goal means the reader was out. */
+		leaving = READ_ONCE(s.leaving);
+		if (met)
+			KUNIT_EXPECT_TRUE_MSG(test, leaving,
+					      "goal met at poll %d, reader inside", i);
+		else
+			usleep_range(5000, 6000);
+	}
+	kthread_stop(t);	/* it has left */
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+	sleepable_ticks_idle(false);
+	put_task_struct(t);
+}
+
+struct spinner {
+	struct smr *smr;
+	struct completion inside;
+	bool go;
+	unsigned long goal;
+	bool met_inside;
+};
+
+/* A section that stays runnable and is preempted by the poller. */
+static int spinner_fn(void *arg)
+{
+	struct spinner *sp = arg;
+	struct smr_tracker t;
+
+	smr_enter_sleepable(sp->smr, &t);
+	complete(&sp->inside);
+	while (!READ_ONCE(sp->go))
+		cond_resched();
+	smr_leave_sleepable(sp->smr, &t);
+	while (!kthread_should_stop())
+		usleep_range(1000, 2000);
+	return 0;
+}
+
+/* A preempted reader (runnable, not running: the poller has its CPU). */
+static void smr_sleepable_preempted_reader(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	int cpu = cpumask_first(cpu_online_mask);
+	struct spinner sp = { .smr = smr };
+	struct task_struct *t;
+	unsigned long goal;
+
+	init_completion(&sp.inside);
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(cpu)), 0);
+	t = kthread_create(spinner_fn, &sp, "smr-kunit-spinner");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, cpu);
+	get_task_struct(t);
+	wake_up_process(t);
+	wait_for_completion(&sp.inside);
+	goal = smr_advance(smr);
+	/* We run on its CPU: the spinner is preempted, inside. */
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+	WRITE_ONCE(sp.go, true);
+	smr_synchronize(smr);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+	kthread_stop(t);
+	put_task_struct(t);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+}
+
+struct late_enter {
+	struct smr *smr;
+	struct completion inside;
+	struct completion go;
+};
+
+static int late_enter_fn(void *arg)
+{
+	struct late_enter *le = arg;
+	struct smr_tracker t;
+
+	smr_enter_sleepable(le->smr, &t);	/* held by the hook */
+	complete(&le->inside);
+	wait_for_completion(&le->go);
+	smr_leave_sleepable(le->smr, &t);
+	return 0;
+}
+
+/*
+ * A section that reads the phase, is held up, and counts itself only
+ * after a whole grace period has passed (the flip included): it is in
+ * the phase that is now inactive.  The next goal's period must drain
+ * that phase before it flips again (step 1) -- a machine that flips
+ * once (busted_sleep=2) would miss the section.  The first goal may be
+ * met meanwhile: the section had not counted itself, so its loads see
+ * everything the goal covers.
+ */
+static void smr_sleepable_late_count_held(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long goal, deadline;
+	struct task_struct *t;
+	struct late_enter le = { .smr = smr };
+
+	init_completion(&le.inside);
+	init_completion(&le.go);
+	smr_sleepable_test_hold_enter(smr, 300);
+	t = kthread_create(late_enter_fn, &le, "smr-kunit-late");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	wake_up_process(t);
+	deadline = jiffies + msecs_to_jiffies(SLEEPABLE_TEST_LIVENESS_MS);
+	while (!smr_sleepable_test_holding() && time_before(jiffies, deadline))
+		usleep_range(100, 200);
+	/* If the hold is over already, nothing is tested: still passes. */
+	smr_synchronize(smr);
+	wait_for_completion(&le.inside);
+	goal = smr_advance(smr);
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+	KUNIT_EXPECT_FALSE(test, smr_poll(smr, goal));
+	complete(&le.go);
+	kthread_stop(t);	/* it has left, and is done with le */
+	put_task_struct(t);
+	smr_wait(smr, goal);
+	KUNIT_EXPECT_TRUE(test, smr_poll(smr, goal));
+}
+
 static struct kunit_case smr_sleepable_cases[] = {
+	KUNIT_CASE(smr_sleepable_later_section_not_waited),
+	KUNIT_CASE(smr_sleepable_blocked_reader_polls),
+	KUNIT_CASE(smr_sleepable_preempted_reader),
+	KUNIT_CASE(smr_sleepable_late_count_held),
 	KUNIT_CASE(smr_sleepable_section_may_block),
 	KUNIT_CASE(smr_sleepable_nested_and_mixed),
 	KUNIT_CASE(smr_sleepable_synchronize_waits),
@@ -405,6 +642,7 @@ static struct kunit_case smr_sleepable_cases[] = {
 	KUNIT_CASE(smr_sleepable_wrap_guard),
 	KUNIT_CASE(smr_sleepable_wrap_guard_own_section),
 	KUNIT_CASE(smr_sleepable_misuse_plain_domain),
+	KUNIT_CASE(smr_sleepable_misuse_double_leave),
 	KUNIT_CASE(smr_sleepable_misuse_free_while_leaving),
 	KUNIT_CASE(smr_sleepable_misuse_free_inside_own_section),
 	{}

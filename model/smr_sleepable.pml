@@ -1,286 +1,246 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * smr_sleepable.pml - sleepable readers and their tracker list, on weak
- * memory.
+ * smr_sleepable.pml - sleepable readers counted per phase (SRCU's counts)
+ * and the pollers' grace-period machine, on weak memory.
  *
- * Processes, each standing for one CPU:
- *   reader   NREAD sections of smr_enter_sleepable() /
- *            smr_leave_sleepable() (smr_sleepable.c): enter takes the
- *            CPU's sleepers_lock, records wr_seq in its tracker, links it
- *            on the list, unlocks, then R1s; leave runs R2s, then unlinks
- *            the tracker under the lock;
- *   writer   replaces the published object, takes a goal with
- *            smr_advance() (W), polls it with smr_poll() until met, then
- *            frees the old object.  Its scan (smr_scan()) has S2, then
- *            looks at the list head without the lock
- *            (smr_sleepers_present(), S3s) and, if the list is not empty,
- *            walks it under the lock (smr_sleepers_scan());
+ * Processes:
+ *   reader   one sleepable section A of smr_enter_sleepable() /
+ *            smr_leave_sleepable() (smr_sleepable.c), on CPU 0: read gen,
+ *            count itself in sl_locks[idx] of its CPU, R1s, load the
+ *            published pointer; maybe a nested section B (entered and
+ *            left inside A); maybe a migration to CPU 1 (the scheduler's
+ *            full ordering); R2s; use the object; count itself out in
+ *            sl_unlocks[idx] of the CPU it is on now;
+ *   writer   the pollers (one at a time: the busy bit) and the writer:
+ *            maybe one whole grace period first (so that done is from
+ *            before the goal), then replace the published object, take a
+ *            goal (W: fully ordered), and run the machine of
+ *            smr_sleep_step() until done covers the goal (S2 before each
+ *            poll): step 1 drains the inactive phase, the flip (F), step
+ *            3 drains the old phase, done = the wr_seq read at the
+ *            period's start; then free the old object.  A phase is
+ *            drained when the unlock counts summed over both CPUs, P (a
+ *            full fence), then the lock counts summed are equal;
  *   drain    the store buffers draining to memory.
  *
- * Property: no reader loads a freed (poisoned) object (assert in
- * reader()).
+ * Property: no reader uses a freed (poisoned) object (assert in use()).
  *
  * Weak memory as in smr_default.pml: per-process store buffers with one
  * entry per location, draining in any order; a full fence waits for the
- * buffer to be empty.  Here a release store does not wait: it enters the
- * buffer and drains only after every entry that was there before it
- * (the unlock of sleepers_lock), so that the loads after a release may
- * be performed before the stores before it are visible -- which the
- * reader's R1s exists to forbid.  A lock is taken with an acquire
- * read-modify-write on memory (after the process's own buffered unlock
- * has drained).  Loads are performed in program order, except where a
- * busted variant removes what orders them (speculation, as in
- * smr_default.pml: the early store counts only if the poll then says
- * "met" by the path it overtook).  The list is its head: linked or
- * empty; the tracker, its sequence.
+ * buffer to be empty.  Loads are performed in program order, except where
+ * a busted variant removes what orders them.  Each count is written only
+ * by the reader, which knows its value (its buffer, else memory).
  *
- * Busted variants (spin -D...), each must give a counterexample:
- *   NO_R1s       smr_enter_sleepable() has no smp_mb() after the unlock
- *   NO_R2s       smr_leave_sleepable() has no smp_mb() before the lock:
- *                the unlink may become visible before the section's
- *                loads are done (the unlock's release comes after)
- *   NO_S3s       smr_sleepers_present() reads the head relaxed
- *   NO_S3s_LOCK  smr_sleepers_scan() walks the list without the lock
+ * Busted variants (spin -D...):
+ *   NO_R1s     enter has no smp_mb() after its count: the section's load
+ *              may be performed while the count is still buffered
+ *   NO_R2s     leave has no smp_mb() before its count: the count may
+ *              become visible before the section's use of the object
+ *   NO_P       no fence between the sums: the lock counts may be read
+ *              before the unlock counts (modelled as that order); a
+ *              nested section entered and left between the two reads
+ *              then hides A
+ *   NO_STEP1   the machine flips once: no drain of the inactive phase
+ *              first; a section that read gen before an earlier flip
+ *              and counted itself later is missed
+ *   EARLY      "poll one period early": a goal is taken as done once
+ *              done is one step behind it
+ * each must give a counterexample, and one that must verify:
+ *   NO_F       the flip is a plain buffered store, no fence on either
+ *              side: safety does not need F (every section is seen by
+ *              its own phase's sums after S2, or sees the writer's
+ *              stores by store buffering); it bounds the sections that
+ *              enter the old phase after the flip (forward progress).
  */
 
-#ifndef NREAD
-#define NREAD	2	/* sections the reader runs */
-#endif
-
-/* Sequence numbers as in smr.h, in a space of 32 (5-bit "longs"). */
-#define SPACE		32
-#define INC		4	/* SMR_SEQ_INC */
-#define MAX_DELTA	8	/* smr_clock_params.max_delta: a quarter lap */
-#define INIT		30	/* 2 mod 4, one step before the wrap */
-#define LAZY_GRACE	2	/* SMR_LAZY_GRACE */
-
-#define ADD(a, b)	(((a) + (b)) % SPACE)
-/* SMR_SEQ_DELTA(): signed difference, in -SPACE/2 .. SPACE/2 - 1 */
-#define DELTA(a, b)	((((a) - (b) + SPACE + SPACE / 2) % SPACE) - SPACE / 2)
-#define SEQ_LT(a, b)	(DELTA(a, b) < 0)
-#define SEQ_LEQ(a, b)	(DELTA(a, b) <= 0)
-#define SEQ_GT(a, b)	(DELTA(a, b) > 0)
-#define SEQ_MIN(a, b)	(SEQ_LT(a, b) -> (a) : (b))
-#define SEQ_MAX(a, b)	(SEQ_GT(a, b) -> (a) : (b))
+#define INIT	2
+#define INC	4
 
 /* Shared memory. */
 byte wr_seq = INIT;		/* smr->clock.wr_seq */
-byte rd_seq = INIT;		/* smr->clock.rd_seq */
-bool head;			/* pcpu->sleepers: the tracker is linked */
-byte tr_seq = INIT;		/* tracker->seq */
-bool lk;			/* pcpu->sleepers_lock */
+bit gen;			/* smr->sleep.gen & 1 */
+byte lk[4];			/* sl_locks[idx] of CPU c: lk[2 * c + idx] */
+byte ul[4];			/* sl_unlocks[idx] of CPU c: ul[2 * c + idx] */
 byte ptr = 1;			/* the published pointer: object 1 */
 bool poisoned[3];		/* object i freed and reused */
 
 /* Store buffers: one entry per process and location. */
-bool rb_head_full;  bool rb_head;	/* reader: head */
-bool rb_tr_full;    byte rb_tr;		/* reader: tr_seq */
-bool rb_lk_full;			/* reader: the unlock (a release) */
+bool rb_lk_full[4]; byte rb_lk[4];	/* reader: the lock counts */
+bool rb_ul_full[4]; byte rb_ul[4];	/* reader: the unlock counts */
 bool wb_ptr_full;   byte wb_ptr;	/* writer: ptr */
 bool wb_obj_full;   byte wb_obj;	/* writer: the object it frees */
+bool wb_gen_full;   bit wb_gen;		/* writer: gen (NO_F only) */
 
-/* Speculative free (NO_S3s, NO_S3s_LOCK): see the header. */
-bool spec, spec_bad, uaf_spec;
+#define READER_FENCE	(!rb_lk_full[0] && !rb_lk_full[1] && !rb_lk_full[2] && \
+			 !rb_lk_full[3] && !rb_ul_full[0] && !rb_ul_full[1] && \
+			 !rb_ul_full[2] && !rb_ul_full[3])
+#define WRITER_FENCE	(!wb_ptr_full && !wb_obj_full && !wb_gen_full)
 
-#define READER_FENCE	(!rb_head_full && !rb_tr_full && !rb_lk_full)
-#define WRITER_FENCE	(!wb_ptr_full && !wb_obj_full)
+#define DRAIN_COUNT(mem, buf, full, j) \
+	:: atomic { full[j] -> mem[j] = buf[j]; full[j] = false }
 
 active proctype drain()
 {
 end:	do
-	:: atomic { rb_head_full -> head = rb_head; rb_head_full = false }
-	:: atomic { rb_tr_full -> tr_seq = rb_tr; rb_tr_full = false }
-	:: atomic { rb_lk_full && !rb_head_full && !rb_tr_full ->
-		    lk = false; rb_lk_full = false }
+	DRAIN_COUNT(lk, rb_lk, rb_lk_full, 0)
+	DRAIN_COUNT(lk, rb_lk, rb_lk_full, 1)
+	DRAIN_COUNT(lk, rb_lk, rb_lk_full, 2)
+	DRAIN_COUNT(lk, rb_lk, rb_lk_full, 3)
+	DRAIN_COUNT(ul, rb_ul, rb_ul_full, 0)
+	DRAIN_COUNT(ul, rb_ul, rb_ul_full, 1)
+	DRAIN_COUNT(ul, rb_ul, rb_ul_full, 2)
+	DRAIN_COUNT(ul, rb_ul, rb_ul_full, 3)
 	:: atomic { wb_ptr_full -> ptr = wb_ptr; wb_ptr_full = false }
 	:: atomic { wb_obj_full -> poisoned[wb_obj] = true; wb_obj_full = false }
+	:: atomic { wb_gen_full -> gen = wb_gen; wb_gen_full = false }
 	od
 }
 
-/* raw_spin_lock() by the reader; raw_spin_unlock(): a buffered release */
-#define READER_LOCK	atomic { !rb_lk_full && !lk -> lk = true }
-#define READER_UNLOCK	atomic { !rb_lk_full -> rb_lk_full = true }
+/* this_cpu_inc() by the reader: a buffered store of its own value + 1 */
+#define INC_COUNT(mem, buf, full, j) \
+	atomic { !full[j] -> buf[j] = mem[j] + 1; full[j] = true }
 
 /* use the object: it must not have been freed */
 inline use(p)
 {
-	atomic {
-		assert(!poisoned[p] || spec);
-		uaf_spec = uaf_spec || poisoned[p]
-	}
+	assert(!poisoned[p])
 }
 
 active proctype reader()
 {
-	byte n, seq, p;
+	byte c, ia, ib, p;
 
-	do
-	:: n < NREAD ->
-		/* smr_enter_sleepable() */
-		READER_LOCK;
-		seq = wr_seq;
-		atomic { !rb_tr_full -> rb_tr = seq; rb_tr_full = true }
-		/* list_add_tail() */
-		atomic { !rb_head_full -> rb_head = true; rb_head_full = true }
-		READER_UNLOCK;
+	/* smr_enter_sleepable() of A */
+	ia = gen;
+	INC_COUNT(lk, rb_lk, rb_lk_full, 2 * c + ia);
 #ifndef NO_R1s
-		/* R1s: smp_mb(); pairs with S2 */
-		READER_FENCE;
+	/* R1s: smp_mb(); pairs with S2 and P */
+	READER_FENCE;
 #endif
-		/* smr_entered_load(): the published pointer */
-		p = ptr;
+	/* smr_entered_load(): the published pointer */
+	p = ptr;
+	if
+	:: /* a nested section B, entered and left inside A */
+		ib = gen;
+		INC_COUNT(lk, rb_lk, rb_lk_full, 2 * c + ib);
+		READER_FENCE;	/* R1s */
+		READER_FENCE;	/* R2s */
+		INC_COUNT(ul, rb_ul, rb_ul_full, 2 * c + ib)
+	:: true
+	fi;
+	if
+	:: /* migrate to CPU 1: the scheduler orders it */
+		READER_FENCE;
+		c = 1
+	:: true
+	fi;
 #ifdef NO_R2s
-		if
-		:: /* the lock and the unlink overtake the use below */
-			READER_LOCK;
-			atomic { !rb_head_full -> rb_head = false;
-				 rb_head_full = true }
-			use(p);
-			READER_UNLOCK;
-			goto left
-		:: true
-		fi;
-#endif
+	if
+	:: /* the count overtakes the use below */
+		INC_COUNT(ul, rb_ul, rb_ul_full, 2 * c + ia);
 		use(p);
-		/* smr_leave_sleepable() */
-#ifndef NO_R2s
-		/* R2s: smp_mb(); pairs with S3s */
-		READER_FENCE;
+		goto left
+	:: true
+	fi;
 #endif
-		READER_LOCK;
-		/* list_del() */
-		atomic { !rb_head_full -> rb_head = false; rb_head_full = true }
-		READER_UNLOCK;
+	use(p);
+	/* smr_leave_sleepable(): R2s: smp_mb(); pairs with P */
+	READER_FENCE;
+	INC_COUNT(ul, rb_ul, rb_ul_full, 2 * c + ia);
 left:
-		n++
-	:: else -> break
-	od
+	skip
 }
 
-/* The writer may issue its free early (NO_S3s*); see the header. */
-inline spec_free(victim)
+/* smr_sleep_drained(): the sums of phase idx, P between them */
+inline drained(idx, ok)
 {
-	if
-	:: !spec ->
-		atomic { !wb_obj_full -> wb_obj = victim; wb_obj_full = true;
-			 spec = true }
-	:: true
-	fi
+#ifdef NO_P
+	l = lk[idx];
+	l = l + lk[2 + idx];
+	u = ul[idx];
+	u = u + ul[2 + idx];
+#else
+	u = ul[idx];
+	u = u + ul[2 + idx];
+	/* P: smp_mb(); pairs with R1s and R2s */
+	WRITER_FENCE;
+	l = lk[idx];
+	l = l + lk[2 + idx];
+#endif
+	ok = (l == u)
+}
+
+/* smr_sleep_flip(): F, the new gen, F */
+inline flip(g)
+{
+	g = 1 - g;
+#ifdef NO_F
+	atomic { !wb_gen_full -> wb_gen = g; wb_gen_full = true }
+#else
+	WRITER_FENCE;
+	gen = g;
+	WRITER_FENCE
+#endif
+}
+
+/*
+ * smr_sleep_step() until a period ends: step 1, the flip, step 3.  The
+ * loop retries a step that finds its phase not drained (a later poll).
+ */
+inline period(g, done)
+{
+	/* S2: smp_mb(); pairs with R1s */
+	WRITER_FENCE;
+	target = wr_seq;
+#ifndef NO_STEP1
+	do
+	:: drained(1 - g, ok);
+		if
+		:: ok -> break
+		:: else
+		fi
+	od;
+#endif
+	flip(g);
+	do
+	:: drained(1 - g, ok);
+		if
+		:: ok -> break
+		:: else
+		fi
+	od;
+	done = target
 }
 
 active proctype writer()
 {
-	byte goal, rd, wr, min, seq;
-	bool met, h;
+	byte goal, done = INIT, target, u, l;
+	bit g;		/* the machine's own copy of gen */
+	bool ok;
+
+	if
+	:: /* a period before the goal: done from before it */
+		wr_seq = wr_seq + INC;
+		period(g, done)
+	:: true
+	fi;
 
 	/* unpublish object 1: publish object 2 in its place */
 	atomic { !wb_ptr_full -> wb_ptr = 2; wb_ptr_full = true }
+	/* smr_default_advance(): W, fully ordered */
+	atomic { WRITER_FENCE; wr_seq = wr_seq + INC; goal = wr_seq }
 
-	/* smr_default_advance(): the wrap guard, then W, fully ordered */
-	DELTA(ADD(wr_seq, INC), rd_seq) < MAX_DELTA;
-	atomic { WRITER_FENCE; wr_seq = ADD(wr_seq, INC); goal = wr_seq }
-
-	/* smr_poll() until met */
+	/* smr_poll() until the sleepable side has done the goal */
 	do
-	:: true ->
-		met = false;
-		/* S1: load-acquire of rd_seq */
-		rd = rd_seq;
-		if
-		:: SEQ_LEQ(goal, rd) -> met = true; goto polled
-		:: else
-		fi;
-		/* load-acquire of wr_seq */
-		wr = wr_seq;
-		/* smr_poll_ahead() with SMR_POLL_NOW */
-		if
-		:: DELTA(goal, wr) > 0 ->
-			met = DELTA(goal, wr) > LAZY_GRACE * INC;
-			goto polled
-		:: else
-		fi;
-		/* smr_scan(): S2, smp_mb(); pairs with R1s */
-		WRITER_FENCE;
-		min = wr;
-#ifdef NO_S3s
-		spec_free(1);
-#endif
-		/* smr_sleepers_present(): S3s, load-acquire of the head */
-		h = head;
-		if
-		:: h ->
-#ifdef NO_S3s
-			/* the lock's acquire orders the free after it */
-			if
-			:: spec -> spec_bad = true; goto out
-			:: else
-			fi;
-#endif
-			/* smr_sleepers_scan() */
-#ifdef NO_S3s_LOCK
-			spec_free(1);
+#ifdef EARLY
+	:: goal - INC <= done -> break
+	:: else -> period(g, done)
 #else
-			/* S3s: the lock; pairs with R2s */
-			atomic { !lk -> lk = true };
+	:: goal <= done -> break
+	:: else -> period(g, done)
 #endif
-			if
-			:: head ->
-				seq = tr_seq;
-				/* smr_scan_clamp() */
-				if
-				:: SEQ_LT(seq, rd) -> seq = rd
-				:: else ->
-					if
-					:: SEQ_GT(seq, wr) -> wr = wr_seq
-					:: else
-					fi;
-					if
-					:: SEQ_GT(seq, wr) -> seq = rd
-					:: else
-					fi
-				fi;
-				min = SEQ_MIN(min, seq)
-			:: else
-			fi;
-#ifndef NO_S3s_LOCK
-			/* nothing else is buffered (S2): the unlock is visible */
-			lk = false
-#endif
-		:: else
-		fi;
-		rd = rd_seq;
-		wr = wr_seq;
-		if
-		:: SEQ_GT(min, wr) -> skip
-		:: else ->
-			/* release cmpxchg loop; pairs with S1 */
-			do
-			:: SEQ_GT(min, rd) ->
-				atomic {
-					!wb_ptr_full;
-					if
-					:: rd_seq == rd -> rd_seq = min; break
-					:: else -> rd = rd_seq
-					fi
-				}
-			:: else -> break
-			od;
-			rd = SEQ_MAX(min, rd)
-		fi;
-		met = SEQ_LEQ(goal, rd);
-polled:
-		if
-		:: met -> break
-		:: spec -> spec_bad = true; goto out
-		:: else
-		fi
 	od;
 
-	/* free object 1 (unless issued early: then it is confirmed now) */
-	if
-	:: spec -> atomic { assert(!uaf_spec); spec = false }
-	:: else -> atomic { !wb_obj_full -> wb_obj = 1; wb_obj_full = true }
-	fi;
-out:
-	skip
+	/* free object 1 */
+	atomic { !wb_obj_full -> wb_obj = 1; wb_obj_full = true }
 }

@@ -50,8 +50,11 @@ RUNS=(
 	"smr_sleepable verify"
 	"smr_sleepable violate -DNO_R1s"
 	"smr_sleepable violate -DNO_R2s"
-	"smr_sleepable violate -DNO_S3s"
-	"smr_sleepable violate -DNO_S3s_LOCK"
+	"smr_sleepable violate -DNO_P"
+	"smr_sleepable violate -DNO_STEP1"
+	"smr_sleepable violate -DEARLY"
+	# F bounds the sections entering the old phase late; safety needs none.
+	"smr_sleepable verify -DNO_F"
 	"smr_wrap verify"
 	"smr_wrap violate -DNO_GUARD"
 	"smr_wrap violate -DLAP"

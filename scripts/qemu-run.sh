@@ -38,6 +38,8 @@
 # build/qemu-<kernel>-<scenario>.log, whose path is printed; judging it is
 # up to the caller (scripts/qemu-verdict.sh), even when the kernel panicked
 # or QEMU timed out. SMR_QEMU_TIMEOUT overrides the time limit (seconds).
+# SMR_SMR_PARAMS="..." (torture, busted) are more params for smr.ko, e.g.
+# busted_sleep=1.
 # Kernel command line: SMR_QEMU_CMDLINE="..." is appended to it.  Every
 # boot has tsc=reliable: no clocksource watchdog on TCG's TSC, whose vCPUs
 # the host schedules as it likes.  Without it the watchdog marks the TSC
@@ -219,7 +221,8 @@ init_torture() {
 	shift
 	init_header
 	printf "smr_params='%s'\nparams='%s'\nlimit=%s\n" \
-		"$([ "${WRAP:-0}" = 0 ] || echo wrap_test=1)" "$*" "$limit"
+		"$([ "${WRAP:-0}" = 0 ] || echo wrap_test=1)${SMR_SMR_PARAMS:+ $SMR_SMR_PARAMS}" \
+		"$*" "$limit"
 	cat <<'SH'
 mark "torture begin, smr params: $smr_params, torture params: $params"
 step "insmod smr" insmod /lib/smr/smr.ko $smr_params
