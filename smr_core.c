@@ -240,6 +240,13 @@ EXPORT_SYMBOL_GPL(__smr_warn_misuse);
 
 /* ---- Reader slow paths ------------------------------------------------ */
 
+static void smr_warn_lazy_fenced(struct smr *smr)
+{
+	WARN_ONCE(1, "smr: %s: smr_lazy_enter() on a domain that is not lazy\n",
+		  smr->name);
+	smr_misuse(smr);
+}
+
 /**
  * __smr_enter_slow() - smr_enter() when the fast path does not apply
  * @smr: the domain
@@ -247,21 +254,33 @@ EXPORT_SYMBOL_GPL(__smr_warn_misuse);
  * @ctx: the context level
  *
  * Either this context re-entered a section (a bug: keep the outer, older
- * sequence and nest, so the outer smr_leave() ends the section), or
- * smr_lazy_enter() was used on a domain that is not lazy (a bug: enter
- * with the fence, which is always safe).
+ * sequence and nest, so the outer smr_leave() ends the section), or the
+ * slot's idle value is not the caller's (see SMR_SLOT_LAZY in smr.h):
+ * smr_lazy_enter() on a domain that is not lazy (a bug: enter with the
+ * fence, which is always safe), smr_lazy_enter() on a lazy domain after a
+ * section that smr_enter() entered there, or smr_enter() on a lazy domain.
+ * The fast path of smr_lazy_enter() checks nothing else: this is where a
+ * lazy entry learns that the domain is not lazy.
  */
 void __smr_enter_slow(struct smr *smr, struct smr_pcpu *pcpu, unsigned int ctx)
 {
-	if (READ_ONCE(pcpu->rd_seq[ctx]) != SMR_SEQ_INVALID) {
+	unsigned long slot = READ_ONCE(pcpu->rd_seq[ctx]);
+
+	if (smr_slot_seq(slot) != SMR_SEQ_INVALID) {
 		WARN_ONCE(1, "smr: %s: section entered twice\n", smr->name);
 		smr_misuse(smr);
 		pcpu->nest[ctx]++;
 		return;
 	}
-	WARN_ONCE(1, "smr: %s: smr_lazy_enter() on a domain that is not lazy\n",
-		  smr->name);
-	smr_misuse(smr);
+	if (slot == SMR_SEQ_INVALID && (smr->flags & SMR_LAZY)) {
+		/* smr_lazy_enter() after smr_enter(): as its fast path. */
+		WRITE_ONCE(pcpu->rd_seq[ctx],
+			   atomic_long_read(&smr->clock.wr_seq) | SMR_SLOT_LAZY);
+		return;
+	}
+	/* SMR_SLOT_LAZY: smr_enter() on a lazy domain, which is fine. */
+	if (slot == SMR_SEQ_INVALID)
+		smr_warn_lazy_fenced(smr);
 	/* R1: as in __smr_enter(); pairs with S2 in smr_scan(). */
 	smp_store_mb(pcpu->rd_seq[ctx], atomic_long_read(&smr->clock.wr_seq));
 }
@@ -654,7 +673,7 @@ static unsigned long smr_scan_slot(struct smr_pcpu *pcpu, unsigned int ctx,
 
 	for (;;) {
 		/* S3: pairs with R2 in smr_leave(). */
-		seq = smp_load_acquire(&pcpu->rd_seq[ctx]);
+		seq = smr_slot_seq(smp_load_acquire(&pcpu->rd_seq[ctx]));
 		if (seq == SMR_SEQ_INVALID)
 			return seq;
 		seq = smr_scan_clamp(st, seq);
@@ -1078,11 +1097,11 @@ void smr_clock_cpu_offline(struct smr *smr, int cpu)
 	unsigned int ctx;
 
 	for (ctx = 0; ctx < SMR_CTX_NR; ctx++) {
-		if (smr_misuse_once(READ_ONCE(pcpu->rd_seq[ctx]) != SMR_SEQ_INVALID,
-				    smr, "CPU %d goes offline inside a section",
-				    cpu))
+		if (smr_misuse_once(smr_slot_seq(READ_ONCE(pcpu->rd_seq[ctx])) !=
+				    SMR_SEQ_INVALID, smr,
+				    "CPU %d goes offline inside a section", cpu))
 			/* R2 on behalf of the lost reader; pairs with S3. */
-			smp_store_release(&pcpu->rd_seq[ctx], SMR_SEQ_INVALID);
+			smp_store_release(&pcpu->rd_seq[ctx], smr_slot_idle(smr));
 	}
 }
 
@@ -1104,7 +1123,8 @@ static bool smr_readers_inside(struct smr *smr)
 		if (smr_sleepers_present_locked(pcpu))
 			return true;
 		for (ctx = 0; ctx < SMR_CTX_NR; ctx++)
-			if (READ_ONCE(pcpu->rd_seq[ctx]) != SMR_SEQ_INVALID)
+			if (smr_slot_seq(READ_ONCE(pcpu->rd_seq[ctx])) !=
+			    SMR_SEQ_INVALID)
 				return true;
 	}
 	return false;
@@ -1182,6 +1202,16 @@ struct lockdep_map smr_any_section_map =
 EXPORT_SYMBOL_GPL(smr_any_section_map);
 #endif
 
+/* A CPU's state of a new domain: idle slots (SMR_SLOT_LAZY in smr.h). */
+static void smr_pcpu_init(struct smr *smr, struct smr_pcpu *pcpu)
+{
+	unsigned int ctx;
+
+	for (ctx = 0; ctx < SMR_CTX_NR; ctx++)
+		pcpu->rd_seq[ctx] = smr_slot_idle(smr);
+	smr_sleepers_init(pcpu);
+}
+
 /**
  * smr_domain_create() - create an SMR domain
  * @flags: SMR_NONE, SMR_LAZY, SMR_DEFERRED or SMR_DEFERRED_LIMIT(n), any of
@@ -1213,9 +1243,9 @@ struct smr *smr_domain_create(unsigned long flags, const char *name)
 		kfree(smr);
 		return NULL;
 	}
-	for_each_possible_cpu(cpu)
-		smr_sleepers_init(per_cpu_ptr(smr->pcpu, cpu));
 	smr->flags = flags;
+	for_each_possible_cpu(cpu)
+		smr_pcpu_init(smr, per_cpu_ptr(smr->pcpu, cpu));
 	smr->deferred_limit = smr_deferred_limit(flags);
 	strscpy(smr->name, name, sizeof(smr->name));
 	atomic_long_set(&smr->clock.wr_seq, smr_clock_params.init);

@@ -84,6 +84,12 @@ void smr_stall_report_remote(struct smr *smr, int cpu, unsigned int ctx,
 
 /* smr_core.c */
 void smr_stat_inc(struct smr *smr, enum smr_stat stat);
+
+/* The value of an idle reader slot of @smr (SMR_SLOT_LAZY in smr.h). */
+static inline unsigned long smr_slot_idle(struct smr *smr)
+{
+	return (smr->flags & SMR_LAZY) ? SMR_SLOT_LAZY : SMR_SEQ_INVALID;
+}
 void smr_misuse(struct smr *smr);
 
 /*

@@ -167,7 +167,7 @@ static void smr_stall_show_entry(struct smr *smr)
 static void smr_stall_check_slot(struct smr *smr, struct smr_pcpu *pcpu,
 				 unsigned int ctx, unsigned long wr)
 {
-	unsigned long seq = READ_ONCE(pcpu->rd_seq[ctx]);
+	unsigned long seq = smr_slot_seq(READ_ONCE(pcpu->rd_seq[ctx]));
 
 	if (seq == SMR_SEQ_INVALID || !SMR_SEQ_LT(seq, wr)) {
 		pcpu->stall_seq[ctx] = SMR_SEQ_INVALID;
