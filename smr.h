@@ -374,6 +374,8 @@ void smr_cache_test_fail_batch_alloc(struct smr_cache *c, unsigned int every);
 struct shrinker *smr_cache_test_shrinker(struct smr_cache *c);
 /* Test hooks for smr's own KUnit suites, not for consumers. */
 void smr_tick_test_idle(int cpu, bool idle);
+void smr_tick_test_skip_online(bool skip);
+bool smr_tick_test_reader_cpu(int cpu);
 void smr_sleepable_test_hold_leave(struct smr *smr, unsigned int ms);
 bool smr_sleepable_test_holding(void);
 void smr_enter_sleepable(struct smr *smr, struct smr_tracker *tracker)

@@ -61,6 +61,16 @@
  * - S2 (smr_scan(), smp_mb() before reading the slots): pairs with R1.
  *   Store-buffering: either the poller sees the reader's slot, or the
  *   reader sees every store made before the poller's goal was handed out.
+ *   The mask of CPUs to scan is read after S2 too, which pairs with O1.
+ * - O1 (smr_cpu_prepare() in smr_tick.c, the CPU's bit set in
+ *   smr_reader_cpus then a full barrier, before the CPU is started):
+ *   either the poller sees the bit, or every reader on that CPU runs
+ *   after the poller's S2.
+ * - O2 (smr_cpu_dead(), a full barrier then the bit cleared, once the
+ *   dead CPU's slots and lists were seen idle) pairs with S4 (smr_scan(),
+ *   load-acquire of each word of the mask): a poller that skips a CPU
+ *   is ordered after the last section there, as S3 orders it after an
+ *   idle slot.
  * - R2 (smr_leave(), store-release of SMR_SEQ_INVALID): the section's
  *   loads are complete before the slot reads idle.  Pairs with S3.
  * - S3 (smr_scan_slot(), load-acquire of the slot): once idle is
@@ -703,33 +713,51 @@ static void smr_scan_cap_lazy(struct smr *smr, struct smr_scan *st)
 	st->min = smr_seq_min(st->min, done + smr_clock_params.inc);
 }
 
+/* Fold one CPU's slots and sleepable readers into @st. */
+static void smr_scan_cpu(struct smr *smr, struct smr_scan *st, int cpu,
+			 bool self)
+{
+	struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
+	unsigned long seq;
+	unsigned int ctx;
+
+	for (ctx = 0; ctx < SMR_CTX_NR; ctx++) {
+		seq = smr_scan_slot(pcpu, ctx, self, st);
+		if (seq != SMR_SEQ_INVALID && SMR_SEQ_LT(seq, st->goal))
+			smr_stall_report_remote(smr, cpu, ctx, seq);
+	}
+	if (smr_sleepers_present(pcpu))
+		smr_sleepers_scan(pcpu, st);
+}
+
 /*
- * Scan every CPU's slots for the oldest sequence still held and move
- * rd_seq up to it.  All possible CPUs are scanned: an offline CPU's slots
- * are idle (smr_clock_cpu_offline() makes sure), so it never holds the
- * clock back, and a CPU coming online cannot be missed.  A slot found
- * holding the goal back may be a stalled reader: smr_tick.c times it.
- * Returns the new rd_seq.  Preemption is disabled by the caller.
+ * Scan the slots of every CPU that can hold a reader for the oldest
+ * sequence still held and move rd_seq up to it.  Those CPUs are
+ * smr_reader_cpus (smr_tick.c): a CPU is in it from before it can run
+ * anything until it is dead with idle slots and lists, so the scan costs
+ * in proportion to them, not to nr_cpu_ids, and a CPU coming online
+ * cannot be missed (O1).  A slot found holding the goal back may be a
+ * stalled reader: smr_tick.c times it.  Returns the new rd_seq.
+ * Preemption is disabled by the caller.
  */
 static unsigned long smr_scan(struct smr *smr, struct smr_scan *st)
 {
-	unsigned long rd, seq;
-	unsigned int ctx;
-	int cpu, self = smp_processor_id();
+	const unsigned long *mask = cpumask_bits(&smr_reader_cpus);
+	unsigned long rd, bits;
+	int self = smp_processor_id();
+	unsigned int i, bit;
 
 	smr_stat_inc(smr, SMR_STAT_POLL_SCAN);
-	/* S2: pairs with R1 in smr_enter(). */
+	/* S2: pairs with R1 in smr_enter() and O1 in smr_cpu_prepare(). */
 	smp_mb();
-	for_each_possible_cpu(cpu) {
-		struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
+	for (i = 0; i < BITS_TO_LONGS(nr_cpu_ids); i++) {
+		/* S4: pairs with O2 in smr_cpu_dead(). */
+		bits = smp_load_acquire(&mask[i]);
+		for_each_set_bit(bit, &bits, BITS_PER_LONG) {
+			int cpu = i * BITS_PER_LONG + bit;
 
-		for (ctx = 0; ctx < SMR_CTX_NR; ctx++) {
-			seq = smr_scan_slot(pcpu, ctx, cpu == self, st);
-			if (seq != SMR_SEQ_INVALID && SMR_SEQ_LT(seq, st->goal))
-				smr_stall_report_remote(smr, cpu, ctx, seq);
+			smr_scan_cpu(smr, st, cpu, cpu == self);
 		}
-		if (smr_sleepers_present(pcpu))
-			smr_sleepers_scan(pcpu, st);
 	}
 	if (smr->flags & SMR_LAZY)
 		smr_scan_cap_lazy(smr, st);
@@ -843,8 +871,9 @@ out:
  * @smr: the domain
  * @goal: a goal from smr_advance() or smr_deferred_advance()
  *
- * Never blocks.  Usually answers from rd_seq alone; otherwise scans every
- * CPU's slots once (O(nr_cpu_ids)) and moves rd_seq forward.  Goals held
+ * Never blocks.  Usually answers from rd_seq alone; otherwise scans the
+ * slots of every CPU that can hold a reader once (the online CPUs, see
+ * smr_reader_cpus in smr_tick.c) and moves rd_seq forward.  Goals held
  * for so long that the clock wrapped past them poll as reached.
  *
  * Context: any context except NMI, including inside a section (a section

@@ -10,6 +10,7 @@
 
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/cpu.h>
 #include <linux/dcache.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -1409,7 +1410,53 @@ static void smr_tick_idle_cpu_without_deferrable_tick(struct kunit *test)
 	smr_barrier(c.smr);
 }
 
+/*
+ * Scans look at the CPUs that can hold a reader (smr_reader_cpus in
+ * smr_tick.c): a CPU that went offline is left out once it is dead, and
+ * one that comes back is in before it runs anything, so a reader bound
+ * there as soon as it is online holds a goal.  With the busted mask
+ * (smr_tick_test_skip_online()) the CPU is not back in and the poll below
+ * succeeds.
+ */
+static void smr_tick_hotplug_reader_cpus(struct kunit *test)
+{
+	struct slow_reader r = { .smr = test->priv };
+	int cpu = cpumask_last(cpu_online_mask), err;
+	struct task_struct *t;
+	unsigned long goal;
+	bool off, on, met;
+
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || cpu == 0)
+		kunit_skip(test, "needs CPU hotplug and two CPUs");
+	init_completion(&r.inside);
+	KUNIT_EXPECT_TRUE(test, smr_tick_test_reader_cpu(cpu));
+	err = remove_cpu(cpu);
+	if (err)
+		kunit_skip(test, "CPU %d did not go offline: %d", cpu, err);
+	off = smr_tick_test_reader_cpu(cpu);
+	err = add_cpu(cpu);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	on = smr_tick_test_reader_cpu(cpu);
+	KUNIT_EXPECT_FALSE(test, off);
+	KUNIT_EXPECT_TRUE(test, on);
+
+	t = kthread_create(slow_reader_fn, &r, "smr-kunit-hotplug");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, cpu);
+	get_task_struct(t);
+	wake_up_process(t);
+	wait_for_completion(&r.inside);
+	goal = smr_advance(r.smr);
+	met = smr_poll(r.smr, goal);
+	WRITE_ONCE(r.release, true);
+	kthread_stop(t);
+	put_task_struct(t);
+	KUNIT_EXPECT_FALSE(test, met);
+	KUNIT_EXPECT_TRUE(test, poll_until(r.smr, goal));
+}
+
 static struct kunit_case smr_tick_cases[] = {
+	KUNIT_CASE(smr_tick_hotplug_reader_cpus),
 	KUNIT_CASE(smr_tick_idle_cpu_runs_callback),
 	KUNIT_CASE(smr_tick_idle_cpu_without_deferrable_tick),
 	{}
