@@ -16,6 +16,7 @@
 #define _SMR_H
 
 #include <linux/atomic.h>
+#include <linux/bitops.h>
 #include <linux/bits.h>
 #include <linux/cache.h>
 #include <linux/compiler.h>
@@ -40,7 +41,7 @@ struct smr_cache;
  * with the wrong offsets.  Rebuild such a module against the headers of
  * the smr.ko you load.
  */
-#define SMR_ABI_SYMBOL	smr_abi_25465248
+#define SMR_ABI_SYMBOL	smr_abi_6394c8db
 extern const int SMR_ABI_SYMBOL;
 static const int *const __smr_abi_ref __used = &SMR_ABI_SYMBOL;
 
@@ -400,6 +401,8 @@ void smr_cache_test_fail_batch_alloc(struct smr_cache *c, unsigned int every);
 struct shrinker *smr_cache_test_shrinker(struct smr_cache *c);
 /* Test hooks for smr's own KUnit suites, not for consumers. */
 void smr_tick_test_idle(int cpu, bool idle);
+void smr_tick_test_skip_online(bool skip);
+bool smr_tick_test_reader_cpu(int cpu);
 void smr_sleepable_test_hold_leave(struct smr *smr, unsigned int ms);
 void smr_sleepable_test_hold_enter(struct smr *smr, unsigned int ms);
 bool smr_sleepable_test_holding(void);
@@ -470,19 +473,61 @@ static inline bool smr_in_section(struct smr *smr)
 }
 
 /*
+ * Reader slot values.  A slot of a fenced domain is SMR_SEQ_INVALID when
+ * idle and holds the sequence observed on entry otherwise.  A slot of an
+ * SMR_LAZY domain is SMR_SLOT_LAZY when idle, and a section that
+ * smr_lazy_enter() entered holds its sequence | SMR_SLOT_LAZY (sequences
+ * are 2 mod 4: bit 0 is free).  smr_lazy_enter()'s fast path takes only a
+ * slot that is exactly SMR_SLOT_LAZY, which a fenced domain's slot never
+ * is: the load that checks for re-entry also refuses a domain that is not
+ * lazy, and the lazy reader loads nothing else to know it.  A section that
+ * smr_enter() entered on a lazy domain holds a plain sequence and leaves
+ * the slot SMR_SEQ_INVALID; the next smr_lazy_enter() there takes the
+ * slow path once, which puts the lazy idle value back.
+ */
+#define SMR_SLOT_LAZY		1UL
+
+/* The sequence a slot value holds; SMR_SEQ_INVALID for an idle slot. */
+static __always_inline unsigned long smr_slot_seq(unsigned long v)
+{
+	return v & ~SMR_SLOT_LAZY;
+}
+
+/*
+ * interrupt_context_level() in fewer instructions: the position of the
+ * highest of the NMI, hardirq and serving-softirq bits of preempt_count()
+ * (fls() 0, 9, 17-20, 21-24) gives the level (0, 1, 2, 3) by a shift.
+ * Where the bits lie elsewhere, interrupt_context_level() itself.
+ */
+#if SOFTIRQ_SHIFT == 8 && HARDIRQ_SHIFT == 16 && HARDIRQ_BITS == 4 && \
+	NMI_SHIFT == 20 && NMI_BITS == 4
+static __always_inline unsigned int smr_ctx_level(void)
+{
+	return (fls(preempt_count() &
+		    (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET)) + 3) >> 3;
+}
+#else
+static __always_inline unsigned int smr_ctx_level(void)
+{
+	return interrupt_context_level();
+}
+#endif
+
+/*
  * Record the observed clock in this CPU's slot for the current context.
- * The slow path handles re-entry (a bug) and lazy misuse.
+ * The slow path handles re-entry (a bug), lazy misuse, and a slot whose
+ * idle value is the other flavour's (see SMR_SLOT_LAZY).
  */
 static __always_inline void __smr_enter(struct smr *smr, bool fenced)
 {
+	unsigned long idle = fenced ? SMR_SEQ_INVALID : SMR_SLOT_LAZY;
 	struct smr_pcpu *pcpu;
 	unsigned int ctx;
 
 	preempt_disable();
 	pcpu = this_cpu_ptr(smr->pcpu);
-	ctx = interrupt_context_level();
-	if (unlikely(READ_ONCE(pcpu->rd_seq[ctx]) != SMR_SEQ_INVALID ||
-		     (!fenced && !(smr->flags & SMR_LAZY)))) {
+	ctx = smr_ctx_level();
+	if (unlikely(READ_ONCE(pcpu->rd_seq[ctx]) != idle)) {
 		__smr_enter_slow(smr, pcpu, ctx);
 	} else if (fenced) {
 		/*
@@ -499,20 +544,22 @@ static __always_inline void __smr_enter(struct smr *smr, bool fenced)
 		 * are reached only after an RCU grace period that followed
 		 * them (E1-E3 in smr_core.c), and this section, run with
 		 * preemption disabled, holds any such grace period back.
+		 * The slot was SMR_SLOT_LAZY, so the domain is lazy.
 		 */
 		WRITE_ONCE(pcpu->rd_seq[ctx],
-			   atomic_long_read(&smr->clock.wr_seq));
+			   atomic_long_read(&smr->clock.wr_seq) | SMR_SLOT_LAZY);
 	}
 	smr_lock_acquire(smr);
 }
 
-static __always_inline void __smr_leave(struct smr *smr)
+static __always_inline void __smr_leave(struct smr *smr, bool fenced)
 {
 	struct smr_pcpu *pcpu = raw_cpu_ptr(smr->pcpu);
-	unsigned int ctx = interrupt_context_level();
+	unsigned int ctx = smr_ctx_level();
+	unsigned long held = READ_ONCE(pcpu->rd_seq[ctx]);
 
 	if (unlikely(pcpu->nest[ctx] ||
-		     READ_ONCE(pcpu->rd_seq[ctx]) == SMR_SEQ_INVALID)) {
+		     smr_slot_seq(held) == SMR_SEQ_INVALID)) {
 		if (__smr_leave_slow(smr, pcpu, ctx))
 			preempt_enable();
 		return;
@@ -522,8 +569,11 @@ static __always_inline void __smr_leave(struct smr *smr)
 	 * R2: every load of the section completes before the slot reads as
 	 * idle.  Pairs with the acquire load of the slot in smr_scan_slot():
 	 * a poller that sees the slot idle may let the memory be reused.
+	 * After a lazy entry the slot gets the lazy idle value back; only a
+	 * lazy entry, which found the domain lazy, leaves SMR_SLOT_LAZY.
 	 */
-	smp_store_release(&pcpu->rd_seq[ctx], SMR_SEQ_INVALID);
+	smp_store_release(&pcpu->rd_seq[ctx],
+			  fenced ? SMR_SEQ_INVALID : held & SMR_SLOT_LAZY);
 	preempt_enable();
 }
 
@@ -564,7 +614,7 @@ static __always_inline void smr_leave(struct smr *smr)
 	__releases(smr)
 {
 	__release(smr);
-	__smr_leave(smr);
+	__smr_leave(smr, true);
 }
 
 /**
@@ -595,7 +645,7 @@ static __always_inline void smr_lazy_leave(struct smr *smr)
 	__releases(smr)
 {
 	__release(smr);
-	__smr_leave(smr);
+	__smr_leave(smr, false);
 }
 
 /**
@@ -612,7 +662,7 @@ static inline bool smr_entered(struct smr *smr)
 	 * One per-cpu read: whichever CPU it runs on, that CPU's slot for
 	 * this context can only be ours, since sections do not migrate.
 	 */
-	return this_cpu_read(smr->pcpu->rd_seq[interrupt_context_level()]) !=
+	return smr_slot_seq(this_cpu_read(smr->pcpu->rd_seq[smr_ctx_level()])) !=
 	       SMR_SEQ_INVALID;
 }
 

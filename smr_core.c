@@ -61,6 +61,16 @@
  * - S2 (smr_scan(), smp_mb() before reading the slots): pairs with R1.
  *   Store-buffering: either the poller sees the reader's slot, or the
  *   reader sees every store made before the poller's goal was handed out.
+ *   The mask of CPUs to scan is read after S2 too, which pairs with O1.
+ * - O1 (smr_cpu_prepare() in smr_tick.c, the CPU's bit set in
+ *   smr_reader_cpus then a full barrier, before the CPU is started):
+ *   either the poller sees the bit, or every reader on that CPU runs
+ *   after the poller's S2.
+ * - O2 (smr_cpu_dead(), a full barrier then the bit cleared, once the
+ *   dead CPU's slots and lists were seen idle) pairs with S4 (smr_scan(),
+ *   load-acquire of each word of the mask): a poller that skips a CPU
+ *   is ordered after the last section there, as S3 orders it after an
+ *   idle slot.
  * - R2 (smr_leave(), store-release of SMR_SEQ_INVALID): the section's
  *   loads are complete before the slot reads idle.  Pairs with S3.
  * - S3 (smr_scan_slot(), load-acquire of the slot): once idle is
@@ -253,6 +263,13 @@ EXPORT_SYMBOL_GPL(__smr_warn_misuse);
 
 /* ---- Reader slow paths ------------------------------------------------ */
 
+static void smr_warn_lazy_fenced(struct smr *smr)
+{
+	WARN_ONCE(1, "smr: %s: smr_lazy_enter() on a domain that is not lazy\n",
+		  smr->name);
+	smr_misuse(smr);
+}
+
 /**
  * __smr_enter_slow() - smr_enter() when the fast path does not apply
  * @smr: the domain
@@ -260,21 +277,33 @@ EXPORT_SYMBOL_GPL(__smr_warn_misuse);
  * @ctx: the context level
  *
  * Either this context re-entered a section (a bug: keep the outer, older
- * sequence and nest, so the outer smr_leave() ends the section), or
- * smr_lazy_enter() was used on a domain that is not lazy (a bug: enter
- * with the fence, which is always safe).
+ * sequence and nest, so the outer smr_leave() ends the section), or the
+ * slot's idle value is not the caller's (see SMR_SLOT_LAZY in smr.h):
+ * smr_lazy_enter() on a domain that is not lazy (a bug: enter with the
+ * fence, which is always safe), smr_lazy_enter() on a lazy domain after a
+ * section that smr_enter() entered there, or smr_enter() on a lazy domain.
+ * The fast path of smr_lazy_enter() checks nothing else: this is where a
+ * lazy entry learns that the domain is not lazy.
  */
 void __smr_enter_slow(struct smr *smr, struct smr_pcpu *pcpu, unsigned int ctx)
 {
-	if (READ_ONCE(pcpu->rd_seq[ctx]) != SMR_SEQ_INVALID) {
+	unsigned long slot = READ_ONCE(pcpu->rd_seq[ctx]);
+
+	if (smr_slot_seq(slot) != SMR_SEQ_INVALID) {
 		WARN_ONCE(1, "smr: %s: section entered twice\n", smr->name);
 		smr_misuse(smr);
 		pcpu->nest[ctx]++;
 		return;
 	}
-	WARN_ONCE(1, "smr: %s: smr_lazy_enter() on a domain that is not lazy\n",
-		  smr->name);
-	smr_misuse(smr);
+	if (slot == SMR_SEQ_INVALID && (smr->flags & SMR_LAZY)) {
+		/* smr_lazy_enter() after smr_enter(): as its fast path. */
+		WRITE_ONCE(pcpu->rd_seq[ctx],
+			   atomic_long_read(&smr->clock.wr_seq) | SMR_SLOT_LAZY);
+		return;
+	}
+	/* SMR_SLOT_LAZY: smr_enter() on a lazy domain, which is fine. */
+	if (slot == SMR_SEQ_INVALID)
+		smr_warn_lazy_fenced(smr);
 	/* R1: as in __smr_enter(); pairs with S2 in smr_scan(). */
 	smp_store_mb(pcpu->rd_seq[ctx], atomic_long_read(&smr->clock.wr_seq));
 }
@@ -667,7 +696,7 @@ static unsigned long smr_scan_slot(struct smr_pcpu *pcpu, unsigned int ctx,
 
 	for (;;) {
 		/* S3: pairs with R2 in smr_leave(). */
-		seq = smp_load_acquire(&pcpu->rd_seq[ctx]);
+		seq = smr_slot_seq(smp_load_acquire(&pcpu->rd_seq[ctx]));
 		if (seq == SMR_SEQ_INVALID)
 			return seq;
 		seq = smr_scan_clamp(st, seq);
@@ -697,30 +726,50 @@ static void smr_scan_cap_lazy(struct smr *smr, struct smr_scan *st)
 	st->min = smr_seq_min(st->min, done + smr_clock_params.inc);
 }
 
+/* Fold one CPU's slots and sleepable readers into @st. */
+static void smr_scan_cpu(struct smr *smr, struct smr_scan *st, int cpu,
+			 bool self)
+{
+	struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
+	unsigned long seq;
+	unsigned int ctx;
+
+	for (ctx = 0; ctx < SMR_CTX_NR; ctx++) {
+		seq = smr_scan_slot(pcpu, ctx, self, st);
+		if (seq != SMR_SEQ_INVALID && SMR_SEQ_LT(seq, st->goal))
+			smr_stall_report_remote(smr, cpu, ctx, seq);
+	}
+	if (smr_sleepers_present(pcpu))
+		smr_sleepers_scan(pcpu, st);
+}
+
 /*
- * Scan every CPU's slots for the oldest sequence still held and move
- * rd_seq up to it.  All possible CPUs are scanned: an offline CPU's slots
- * are idle (smr_clock_cpu_offline() makes sure), so it never holds the
- * clock back, and a CPU coming online cannot be missed.  A slot found
- * holding the goal back may be a stalled reader: smr_tick.c times it.
- * Returns the new rd_seq.  Preemption is disabled by the caller.
+ * Scan the slots of every CPU that can hold a reader for the oldest
+ * sequence still held and move rd_seq up to it.  Those CPUs are
+ * smr_reader_cpus (smr_tick.c): a CPU is in it from before it can run
+ * anything until it is dead with idle slots and lists, so the scan costs
+ * in proportion to them, not to nr_cpu_ids, and a CPU coming online
+ * cannot be missed (O1).  A slot found holding the goal back may be a
+ * stalled reader: smr_tick.c times it.  Returns the new rd_seq.
+ * Preemption is disabled by the caller.
  */
 static unsigned long smr_scan(struct smr *smr, struct smr_scan *st)
 {
-	unsigned long rd, seq;
-	unsigned int ctx;
-	int cpu, self = smp_processor_id();
+	const unsigned long *mask = cpumask_bits(&smr_reader_cpus);
+	unsigned long rd, bits;
+	int self = smp_processor_id();
+	unsigned int i, bit;
 
 	smr_stat_inc(smr, SMR_STAT_POLL_SCAN);
-	/* S2: pairs with R1 in smr_enter(). */
+	/* S2: pairs with R1 in smr_enter() and O1 in smr_cpu_prepare(). */
 	smp_mb();
-	for_each_possible_cpu(cpu) {
-		struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
+	for (i = 0; i < BITS_TO_LONGS(nr_cpu_ids); i++) {
+		/* S4: pairs with O2 in smr_cpu_dead(). */
+		bits = smp_load_acquire(&mask[i]);
+		for_each_set_bit(bit, &bits, BITS_PER_LONG) {
+			int cpu = i * BITS_PER_LONG + bit;
 
-		for (ctx = 0; ctx < SMR_CTX_NR; ctx++) {
-			seq = smr_scan_slot(pcpu, ctx, cpu == self, st);
-			if (seq != SMR_SEQ_INVALID && SMR_SEQ_LT(seq, st->goal))
-				smr_stall_report_remote(smr, cpu, ctx, seq);
+			smr_scan_cpu(smr, st, cpu, cpu == self);
 		}
 	}
 	/*
@@ -841,8 +890,9 @@ out:
  * @smr: the domain
  * @goal: a goal from smr_advance() or smr_deferred_advance()
  *
- * Never blocks.  Usually answers from rd_seq alone; otherwise scans every
- * CPU's slots once (O(nr_cpu_ids)) and moves rd_seq forward.  Goals held
+ * Never blocks.  Usually answers from rd_seq alone; otherwise scans the
+ * slots of every CPU that can hold a reader once (the online CPUs, see
+ * smr_reader_cpus in smr_tick.c) and moves rd_seq forward.  Goals held
  * for so long that the clock wrapped past them poll as reached.
  *
  * Context: any context except NMI, including inside a section (a section
@@ -1095,11 +1145,11 @@ void smr_clock_cpu_offline(struct smr *smr, int cpu)
 	unsigned int ctx;
 
 	for (ctx = 0; ctx < SMR_CTX_NR; ctx++) {
-		if (smr_misuse_once(READ_ONCE(pcpu->rd_seq[ctx]) != SMR_SEQ_INVALID,
-				    smr, "CPU %d goes offline inside a section",
-				    cpu))
+		if (smr_misuse_once(smr_slot_seq(READ_ONCE(pcpu->rd_seq[ctx])) !=
+				    SMR_SEQ_INVALID, smr,
+				    "CPU %d goes offline inside a section", cpu))
 			/* R2 on behalf of the lost reader; pairs with S3. */
-			smp_store_release(&pcpu->rd_seq[ctx], SMR_SEQ_INVALID);
+			smp_store_release(&pcpu->rd_seq[ctx], smr_slot_idle(smr));
 	}
 }
 
@@ -1121,7 +1171,8 @@ static bool smr_readers_inside(struct smr *smr)
 		struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
 
 		for (ctx = 0; ctx < SMR_CTX_NR; ctx++)
-			if (READ_ONCE(pcpu->rd_seq[ctx]) != SMR_SEQ_INVALID)
+			if (smr_slot_seq(READ_ONCE(pcpu->rd_seq[ctx])) !=
+			    SMR_SEQ_INVALID)
 				return true;
 	}
 	return false;
@@ -1199,6 +1250,16 @@ struct lockdep_map smr_any_section_map =
 EXPORT_SYMBOL_GPL(smr_any_section_map);
 #endif
 
+/* A CPU's state of a new domain: idle slots (SMR_SLOT_LAZY in smr.h). */
+static void smr_pcpu_init(struct smr *smr, struct smr_pcpu *pcpu)
+{
+	unsigned int ctx;
+
+	for (ctx = 0; ctx < SMR_CTX_NR; ctx++)
+		pcpu->rd_seq[ctx] = smr_slot_idle(smr);
+	smr_sleepers_init(pcpu);
+}
+
 /**
  * smr_domain_create() - create an SMR domain
  * @flags: SMR_NONE, SMR_LAZY, SMR_DEFERRED or SMR_DEFERRED_LIMIT(n), any of
@@ -1230,6 +1291,8 @@ struct smr *smr_domain_create(unsigned long flags, const char *name)
 		return NULL;
 	}
 	smr->flags = flags;
+	for_each_possible_cpu(cpu)
+		smr_pcpu_init(smr, per_cpu_ptr(smr->pcpu, cpu));
 	smr->deferred_limit = smr_deferred_limit(flags);
 	strscpy(smr->name, name, sizeof(smr->name));
 	atomic_long_set(&smr->clock.wr_seq, smr_clock_params.init);

@@ -101,7 +101,7 @@ static void clock_show_cpu(struct seq_file *m, struct smr *smr, int cpu)
 
 	seq_printf(m, "cpu%-4d", cpu);
 	for (ctx = 0; ctx < SMR_CTX_NR; ctx++) {
-		seq = READ_ONCE(pcpu->rd_seq[ctx]);
+		seq = smr_slot_seq(READ_ONCE(pcpu->rd_seq[ctx]));
 		if (seq == SMR_SEQ_INVALID)
 			continue;
 		seq_printf(m, " %s=%#lx", smr_ctx_names[ctx], seq);

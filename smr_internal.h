@@ -73,6 +73,7 @@ struct smr_service {
 
 /* smr_tick.c */
 extern unsigned long smr_stall_jiffies;
+extern struct cpumask smr_reader_cpus;
 int smr_tick_params_check(void);
 int smr_tick_init(void);
 void smr_tick_exit(void);
@@ -85,6 +86,12 @@ void smr_stall_report_remote(struct smr *smr, int cpu, unsigned int ctx,
 /* smr_core.c */
 void smr_stat_inc(struct smr *smr, enum smr_stat stat);
 void smr_misuse(struct smr *smr);
+
+/* The value of an idle reader slot of @smr (SMR_SLOT_LAZY in smr.h). */
+static inline unsigned long smr_slot_idle(struct smr *smr)
+{
+	return (smr->flags & SMR_LAZY) ? SMR_SLOT_LAZY : SMR_SEQ_INVALID;
+}
 
 /*
  * smr_null() - WARN_ON_ONCE(!@smr) that names the function: a NULL domain

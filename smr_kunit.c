@@ -10,6 +10,7 @@
 
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/cpu.h>
 #include <linux/dcache.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -511,6 +512,64 @@ static void smr_reader_softirq_over_task_section(struct kunit *test)
 	reader_irq_over_task(test, false);
 }
 
+/*
+ * smr_ctx_level() is interrupt_context_level(): for every mix of the
+ * serving-softirq bit and up to eight hardirq and NMI levels, made in
+ * preempt_count() by hand with interrupts off (an NMI that lands meanwhile
+ * only adds one level of each), and in a real hardirq and softirq.
+ */
+static void smr_reader_ctx_level(struct kunit *test)
+{
+	unsigned int soft, hard, nmi, bad = 0, n = 0;
+	unsigned long flags, pc;
+
+	local_irq_save(flags);
+	for (soft = 0; soft <= 1; soft++)
+		for (hard = 0; hard <= 8; hard++)
+			for (nmi = 0; nmi <= 8; nmi++) {
+				pc = soft * SOFTIRQ_OFFSET +
+				     hard * HARDIRQ_OFFSET + nmi * NMI_OFFSET;
+				__preempt_count_add(pc);
+				bad += smr_ctx_level() !=
+				       interrupt_context_level();
+				__preempt_count_sub(pc);
+				n++;
+			}
+	local_irq_restore(flags);
+	kunit_info(test, "%u preempt_count() mixes, %u mismatches\n", n, bad);
+	KUNIT_EXPECT_EQ(test, bad, 0U);
+	KUNIT_EXPECT_EQ(test, smr_ctx_level(), (unsigned int)SMR_CTX_TASK);
+}
+
+static void irq_ctx_level_fn(struct irq_call *ic)
+{
+	ic->r1 = smr_ctx_level() == interrupt_context_level();
+	ic->r2 = smr_ctx_level() == (in_hardirq() ? SMR_CTX_HARDIRQ :
+				     SMR_CTX_SOFTIRQ);
+}
+
+static void smr_reader_ctx_level_in_irq(struct kunit *test)
+{
+	struct irq_call *ic = irq_call_alloc(test, test->priv,
+					     irq_ctx_level_fn);
+	bool hard;
+
+	KUNIT_ASSERT_NOT_NULL(test, ic);
+	for (hard = false; ; hard = true) {
+		irq_call_start(ic, hard);
+		KUNIT_ASSERT_TRUE(test, irq_call_finish(ic));
+		irq_call_cancel(ic, hard);
+		KUNIT_EXPECT_TRUE(test, ic->r1);
+		/* PREEMPT_RT runs timers in a thread: no softirq level. */
+		if (hard || !IS_ENABLED(CONFIG_PREEMPT_RT)) {
+			KUNIT_EXPECT_TRUE(test, ic->in_ctx);
+			KUNIT_EXPECT_TRUE(test, ic->r2);
+		}
+		if (hard)
+			break;
+	}
+}
+
 /* The pointer accessors load and store what they say. */
 static int accessor_a = 1, accessor_b = 2;
 static int __smr *accessor_ptr;
@@ -548,6 +607,8 @@ static struct kunit_case smr_reader_cases[] = {
 	KUNIT_CASE(smr_reader_hardirq_over_task_section),
 	KUNIT_CASE(smr_reader_softirq_over_task_section),
 	KUNIT_CASE(smr_reader_accessors),
+	KUNIT_CASE(smr_reader_ctx_level),
+	KUNIT_CASE(smr_reader_ctx_level_in_irq),
 	{}
 };
 
@@ -971,7 +1032,54 @@ static void smr_lazy_advance_poll_from_hardirq(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, poll_until(p->smr, p->goal));
 }
 
+/*
+ * The lazy idle value of a slot (SMR_SLOT_LAZY in smr.h): a lazy section
+ * holds its sequence with the lazy bit, leaves the lazy idle value, and a
+ * section smr_enter() entered on the lazy domain, which leaves the fenced
+ * idle value, only sends the next lazy entry once through the slow path.
+ * No misuse is counted, and each section holds its goal.
+ */
+static unsigned long lazy_slot(struct smr *smr)
+{
+	return this_cpu_read(smr->pcpu->rd_seq[SMR_CTX_TASK]);
+}
+
+static void smr_lazy_slot_values(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	unsigned long idle, held, fenced, goal;
+	bool met;
+
+	idle = lazy_slot(smr);
+	smr_lazy_enter(smr);
+	held = lazy_slot(smr);
+	goal = smr_advance(smr);
+	met = smr_poll(smr, goal);
+	smr_lazy_leave(smr);
+	KUNIT_EXPECT_EQ(test, idle, SMR_SLOT_LAZY);
+	KUNIT_EXPECT_EQ(test, held, smr_slot_seq(held) | SMR_SLOT_LAZY);
+	KUNIT_EXPECT_FALSE(test, met);
+	KUNIT_EXPECT_EQ(test, lazy_slot(smr), SMR_SLOT_LAZY);
+
+	smr_enter(smr);
+	fenced = lazy_slot(smr);
+	smr_leave(smr);
+	KUNIT_EXPECT_EQ(test, smr_slot_seq(fenced), fenced);
+	KUNIT_EXPECT_EQ(test, lazy_slot(smr), SMR_SEQ_INVALID);
+	KUNIT_EXPECT_FALSE(test, smr_entered(smr));
+
+	smr_lazy_enter(smr);	/* the slow path, once */
+	held = lazy_slot(smr);
+	KUNIT_EXPECT_TRUE(test, smr_entered(smr));
+	smr_lazy_leave(smr);
+	KUNIT_EXPECT_EQ(test, held & SMR_SLOT_LAZY, SMR_SLOT_LAZY);
+	KUNIT_EXPECT_EQ(test, lazy_slot(smr), SMR_SLOT_LAZY);
+	KUNIT_EXPECT_TRUE(test, poll_until(smr, goal));
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_MISUSE), 0UL);
+}
+
 static struct kunit_case smr_lazy_cases[] = {
+	KUNIT_CASE(smr_lazy_slot_values),
 	KUNIT_CASE(smr_lazy_advance_poll_from_hardirq),
 	KUNIT_CASE(smr_lazy_goal_waits_for_invisible_reader),
 	KUNIT_CASE(smr_lazy_deferred_keeps_grace),
@@ -1302,7 +1410,53 @@ static void smr_tick_idle_cpu_without_deferrable_tick(struct kunit *test)
 	smr_barrier(c.smr);
 }
 
+/*
+ * Scans look at the CPUs that can hold a reader (smr_reader_cpus in
+ * smr_tick.c): a CPU that went offline is left out once it is dead, and
+ * one that comes back is in before it runs anything, so a reader bound
+ * there as soon as it is online holds a goal.  With the busted mask
+ * (smr_tick_test_skip_online()) the CPU is not back in and the poll below
+ * succeeds.
+ */
+static void smr_tick_hotplug_reader_cpus(struct kunit *test)
+{
+	struct slow_reader r = { .smr = test->priv };
+	int cpu = cpumask_last(cpu_online_mask), err;
+	struct task_struct *t;
+	unsigned long goal;
+	bool off, on, met;
+
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || cpu == 0)
+		kunit_skip(test, "needs CPU hotplug and two CPUs");
+	init_completion(&r.inside);
+	KUNIT_EXPECT_TRUE(test, smr_tick_test_reader_cpu(cpu));
+	err = remove_cpu(cpu);
+	if (err)
+		kunit_skip(test, "CPU %d did not go offline: %d", cpu, err);
+	off = smr_tick_test_reader_cpu(cpu);
+	err = add_cpu(cpu);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	on = smr_tick_test_reader_cpu(cpu);
+	KUNIT_EXPECT_FALSE(test, off);
+	KUNIT_EXPECT_TRUE(test, on);
+
+	t = kthread_create(slow_reader_fn, &r, "smr-kunit-hotplug");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, cpu);
+	get_task_struct(t);
+	wake_up_process(t);
+	wait_for_completion(&r.inside);
+	goal = smr_advance(r.smr);
+	met = smr_poll(r.smr, goal);
+	WRITE_ONCE(r.release, true);
+	kthread_stop(t);
+	put_task_struct(t);
+	KUNIT_EXPECT_FALSE(test, met);
+	KUNIT_EXPECT_TRUE(test, poll_until(r.smr, goal));
+}
+
 static struct kunit_case smr_tick_cases[] = {
+	KUNIT_CASE(smr_tick_hotplug_reader_cpus),
 	KUNIT_CASE(smr_tick_idle_cpu_runs_callback),
 	KUNIT_CASE(smr_tick_idle_cpu_without_deferrable_tick),
 	{}

@@ -51,7 +51,32 @@ MODULE_PARM_DESC(stall_ms, "Warn about a reader holding the clock back this long
 
 static unsigned long smr_tick_period __read_mostly;	/* jiffies */
 unsigned long smr_stall_jiffies __read_mostly;		/* 0: no warnings */
-static enum cpuhp_state smr_cpuhp_state;
+static enum cpuhp_state smr_cpuhp_state, smr_cpuhp_prepare_state;
+
+/*
+ * The CPUs whose reader slots a scan must look at (smr_scan()): every
+ * CPU from before it can run anything until after it is dead with idle
+ * slots and no sleepable reader left on its lists.  A scan then costs in
+ * proportion to the CPUs that can hold a reader, not to nr_cpu_ids.
+ *
+ * O1 (smr_cpu_prepare(), the bit set then smp_mb__after_atomic()): runs
+ * in the PREPARE section, on a control CPU, before the new CPU is
+ * started; every reader on the new CPU runs after the hotplug core's
+ * hand-over that follows.  Pairs with S2 in smr_scan(), after which the
+ * mask is read: either the poller sees the bit and then the slot (R1/S2
+ * as for any CPU), or its mask load came before the bit was set, so its
+ * S2 came before the new CPU ran anything, and every reader there sees
+ * all updates made before the poller's goal was handed out.
+ *
+ * O2 (smr_cpu_dead(), smp_mb__before_atomic() then the bit cleared):
+ * runs on a control CPU after the CPU died; the slots and lists it found
+ * idle (each emptied by a reader's R2 release, or the release of a
+ * tracker's lock) are ordered before the bit reads clear.  Pairs with S4,
+ * the load-acquire of the mask's words in smr_scan(): a poller that skips
+ * the CPU frees only after its last reader's loads.
+ */
+struct cpumask smr_reader_cpus;
+static bool smr_test_skip_online;	/* smr_tick_test_skip_online() */
 
 /* What each service does on the tick and on hotplug; NULL: nothing. */
 static const struct smr_service smr_services[] = {
@@ -167,7 +192,7 @@ static void smr_stall_show_entry(struct smr *smr)
 static void smr_stall_check_slot(struct smr *smr, struct smr_pcpu *pcpu,
 				 unsigned int ctx, unsigned long wr)
 {
-	unsigned long seq = READ_ONCE(pcpu->rd_seq[ctx]);
+	unsigned long seq = smr_slot_seq(READ_ONCE(pcpu->rd_seq[ctx]));
 
 	if (seq == SMR_SEQ_INVALID || !SMR_SEQ_LT(seq, wr)) {
 		pcpu->stall_seq[ctx] = SMR_SEQ_INVALID;
@@ -352,6 +377,91 @@ static void smr_tick_hotplug(int cpu, bool online)
 	mutex_unlock(&smr_domains_lock);
 }
 
+/* O1: see smr_reader_cpus. */
+static int smr_cpu_prepare(unsigned int cpu)
+{
+	if (!READ_ONCE(smr_test_skip_online))
+		cpumask_set_cpu(cpu, &smr_reader_cpus);
+	/* O1: pairs with S2 in smr_scan(). */
+	smp_mb__after_atomic();
+	return 0;
+}
+
+/* Does @smr hold nothing on the dead @cpu: idle slots, no sleepers? */
+static bool smr_cpu_dead_idle(struct smr *smr, int cpu)
+{
+	struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
+	unsigned int ctx;
+
+	if (smr_sleepers_present_locked(pcpu))
+		return false;
+	for (ctx = 0; ctx < SMR_CTX_NR; ctx++)
+		if (smr_slot_seq(READ_ONCE(pcpu->rd_seq[ctx])) !=
+		    SMR_SEQ_INVALID)
+			return false;
+	return true;
+}
+
+/*
+ * O2: see smr_reader_cpus.  A sleepable reader that entered on @cpu and
+ * still sleeps elsewhere keeps it in the mask; it then stays there until
+ * the CPU dies again (a scan of one idle CPU too many costs, it is safe).
+ */
+static int smr_cpu_dead(unsigned int cpu)
+{
+	struct smr *smr;
+	bool idle = true;
+
+	mutex_lock(&smr_domains_lock);
+	list_for_each_entry(smr, &smr_domains, node)
+		idle = idle && smr_cpu_dead_idle(smr, cpu);
+	if (idle) {
+		/* O2: pairs with S4 in smr_scan(). */
+		smp_mb__before_atomic();
+		cpumask_clear_cpu(cpu, &smr_reader_cpus);
+	}
+	mutex_unlock(&smr_domains_lock);
+	return 0;
+}
+
+/**
+ * smr_tick_test_skip_online() - leave CPUs that come online out of scans
+ * @skip: true: from now on a CPU that comes online is not added to the
+ *	CPUs that scans look at (a busted smr, for the hotplug torture, which
+ *	must then fail); false: back to normal, and every online CPU is
+ *	added again
+ *
+ * A test hook for smr's tests, not for consumers.
+ *
+ * Context: task context, may sleep.
+ */
+void smr_tick_test_skip_online(bool skip)
+{
+	int cpu;
+
+	cpus_read_lock();
+	WRITE_ONCE(smr_test_skip_online, skip);
+	if (!skip)
+		for_each_online_cpu(cpu)
+			smr_cpu_prepare(cpu);
+	cpus_read_unlock();
+}
+EXPORT_SYMBOL_GPL(smr_tick_test_skip_online);
+
+/**
+ * smr_tick_test_reader_cpu() - does a scan look at @cpu?
+ * @cpu: the CPU
+ *
+ * A test hook for smr's KUnit suites, not for consumers.
+ *
+ * Return: true if @cpu is among the CPUs that scans look at.
+ */
+bool smr_tick_test_reader_cpu(int cpu)
+{
+	return cpumask_test_cpu(cpu, &smr_reader_cpus);
+}
+EXPORT_SYMBOL_GPL(smr_tick_test_reader_cpu);
+
 static int smr_cpu_online(unsigned int cpu)
 {
 	struct smr_tick *tick = per_cpu_ptr(&smr_ticks, cpu);
@@ -435,11 +545,20 @@ int smr_tick_params_check(void)
  */
 int smr_tick_init(void)
 {
-	int ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "smr:tick",
-				    smr_cpu_online, smr_cpu_offline);
+	int ret;
 
+	/* Every CPU from PREPARE up, before any domain exists. */
+	ret = cpuhp_setup_state(CPUHP_BP_PREPARE_DYN, "smr:readers",
+				smr_cpu_prepare, smr_cpu_dead);
 	if (ret < 0)
 		return ret;
+	smr_cpuhp_prepare_state = ret;
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "smr:tick",
+				smr_cpu_online, smr_cpu_offline);
+	if (ret < 0) {
+		cpuhp_remove_state_nocalls(smr_cpuhp_prepare_state);
+		return ret;
+	}
 	smr_cpuhp_state = ret;
 	return 0;
 }
@@ -448,6 +567,7 @@ int smr_tick_init(void)
 void smr_tick_exit(void)
 {
 	cpuhp_remove_state(smr_cpuhp_state);
+	cpuhp_remove_state_nocalls(smr_cpuhp_prepare_state);
 	WARN(!list_empty(&smr_domains),
 	     "smr: unloading with domains still registered\n");
 }

@@ -38,7 +38,9 @@
  * busted=1 makes the writers trust a poll that declares success one step
  * early (and retire every object through the pipeline, which that poll
  * drives); the run must then end in FAILURE, which proves the test can
- * fail.
+ * fail.  busted=2 (with hotplug_ms) makes smr leave every CPU that comes
+ * online out of the CPUs its scans look at (smr_tick_test_skip_online()):
+ * readers there are then invisible to polls, and the run must fail too.
  *
  * The run lasts duration seconds, prints a summary every stat_interval
  * seconds and ends with "smr_torture: SUCCESS ..." or "smr_torture:
@@ -122,9 +124,9 @@ static unsigned int hotplug_ms;
 module_param(hotplug_ms, uint, 0444);
 MODULE_PARM_DESC(hotplug_ms, "Offline/online a CPU this often (0: never; 10-60000)");
 
-static bool busted;
-module_param(busted, bool, 0444);
-MODULE_PARM_DESC(busted, "Trust a poll that succeeds one step early: must FAIL");
+static unsigned int busted;
+module_param(busted, uint, 0444);
+MODULE_PARM_DESC(busted, "1: trust a poll that succeeds one step early; 2: scans skip CPUs that come online (needs hotplug_ms); either must FAIL");
 
 static unsigned int stat_interval = 10;
 module_param(stat_interval, uint, 0444);
@@ -650,7 +652,7 @@ static int torture_reader_fn(void *arg)
 			torture_read_sleepable(r);
 		else if (r->reads % 8 == 7)
 			torture_read_queue(r);
-		else if (r->reads % 8 == 3)
+		else if (r->reads % 8 == 3 && busted != 2)	/* no tables */
 			torture_read_hash(r);
 		else
 			torture_read_one(r);
@@ -664,7 +666,7 @@ static int torture_reader_fn(void *arg)
 static bool torture_reached(unsigned long goal)
 {
 	/* busted: a broken poll that is satisfied one step early. */
-	return smr_poll(torture_smr, busted ? goal - torture_step : goal);
+	return smr_poll(torture_smr, busted == 1 ? goal - torture_step : goal);
 }
 
 static void torture_obj_init(struct torture_obj *obj, enum torture_kind kind)
@@ -1280,7 +1282,7 @@ static unsigned int torture_ms(atomic_long_t *jiffies_max)
  */
 static void torture_print(const char *what, struct torture_totals *t)
 {
-	pr_info("%s flavour=%s busted=%d reads=%lu updates=%lu errors=%lu max_age=%u wraps=%lu hotplug=%lu calls=%ld queued=%ld pending=%ld cb_lat_ms=%u quiet=%lu quiet_stuck=%lu cache_stuck=%lu idle=%lu idle_stuck=%lu idle_lat_ms=%u idle_cpu=%d nohz_full=%d pressure=%u pallocs=%lu shrunk=%lu shrink_waits=%lu reclaims=%lu hog_mb=%lu irq_frees=%lu section_frees=%lu cache_fail=%u kfrees=%lu hash_resizes=%lu shash_resizes=%lu shash_fails=%lu\n",
+	pr_info("%s flavour=%s busted=%u reads=%lu updates=%lu errors=%lu max_age=%u wraps=%lu hotplug=%lu calls=%ld queued=%ld pending=%ld cb_lat_ms=%u quiet=%lu quiet_stuck=%lu cache_stuck=%lu idle=%lu idle_stuck=%lu idle_lat_ms=%u idle_cpu=%d nohz_full=%d pressure=%u pallocs=%lu shrunk=%lu shrink_waits=%lu reclaims=%lu hog_mb=%lu irq_frees=%lu section_frees=%lu cache_fail=%u kfrees=%lu hash_resizes=%lu shash_resizes=%lu shash_fails=%lu\n",
 		what, flavour, busted, t->reads, t->updates, t->errors,
 		t->max_age, READ_ONCE(torture_writers[0].wraps),
 		READ_ONCE(torture_hotplug_ops),
@@ -1343,6 +1345,8 @@ static void torture_stop_threads(void)
 
 	torture_irq_readers_stop();
 	torture_stop_one(&torture_hotplug_task);
+	if (busted == 2)
+		smr_tick_test_skip_online(false);
 	torture_stop_one(&torture_quiet.task);
 	torture_stop_one(&torture_idle.task);
 	torture_stop_one(&torture_hog_task);
@@ -1350,7 +1354,8 @@ static void torture_stop_threads(void)
 		torture_stop_one(&torture_writers[i].task);
 	for (i = 0; i < nreaders; i++)
 		torture_stop_one(&torture_readers[i].task);
-	torture_hash_stop();
+	if (busted != 2)
+		torture_hash_stop();
 }
 
 static void torture_free_list(struct list_head *list)
@@ -1503,7 +1508,10 @@ static const char * const torture_retire_names[TORTURE_KINDS] = {
 
 static int __init torture_retire_check(void)
 {
-	/* The busted poll only affects the pipeline: use it for everything. */
+	/*
+	 * The busted poll only affects the pipeline: use it for everything.
+	 * With busted=2 every free comes early; the pipeline only poisons.
+	 */
 	if (busted && !strcmp(retire, "mixed"))
 		torture_retire = TORTURE_PIPELINE;
 	if (strcmp(retire, "mixed")) {
@@ -1550,6 +1558,7 @@ static int __init torture_params_check(void)
 	if (!duration || duration > 86400 || nreaders > SMR_TORTURE_MAX_READERS ||
 	    !nwriters || nwriters > SMR_TORTURE_MAX_WRITERS ||
 	    (hotplug_ms && (hotplug_ms < 10 || hotplug_ms > 60000)) ||
+	    busted > 2 || (busted == 2 && !hotplug_ms) ||
 	    !stat_interval || stat_interval > 3600 || reader_delay_us > 1000) {
 		pr_err("bad parameters: see modinfo smr_torture for the ranges\n");
 		return -EINVAL;
@@ -1603,7 +1612,12 @@ static int __init torture_init(void)
 		ret = torture_create();
 	if (ret)
 		return ret;
-	ret = torture_hash_start(torture_smr);
+	/*
+	 * busted=2 frees everything early: the hash tables' walkers (their
+	 * writers and the readers) would crash on freed links before the
+	 * run could say FAILURE, so they stay off.
+	 */
+	ret = busted == 2 ? 0 : torture_hash_start(torture_smr);
 	if (ret) {
 		torture_free_domain();
 		return ret;
@@ -1615,12 +1629,14 @@ static int __init torture_init(void)
 		INIT_LIST_HEAD(&torture_writers[i].retired);
 		INIT_LIST_HEAD(&torture_writers[i].pool);
 	}
-	pr_info("start: duration=%us nreaders=%u nwriters=%u flavour=%s retire=%s hotplug_ms=%u busted=%d quiet_ms=%u idle_calls=%u idle_cpu=%d%s pressure=%u shrink_wait=%d ctx_frees=%d cache_fail=%u\n",
+	pr_info("start: duration=%us nreaders=%u nwriters=%u flavour=%s retire=%s hotplug_ms=%u busted=%u quiet_ms=%u idle_calls=%u idle_cpu=%d%s pressure=%u shrink_wait=%d ctx_frees=%d cache_fail=%u\n",
 		duration, nreaders, nwriters, flavour, retire, hotplug_ms, busted,
 		quiet_ms, idle_calls, torture_idle.cpu,
 		torture_idle.nohz_full ? " (nohz_full)" : "", torture_pressure,
 		shrink_wait, ctx_frees, cache_fail);
 
+	if (busted == 2)
+		smr_tick_test_skip_online(true);
 	ret = torture_start_threads();
 	if (!ret)
 		ret = torture_spawn(&torture_main_task, torture_main_fn, NULL,

@@ -16,7 +16,9 @@
 #   torture: smr.ko (wrap_test=1 when WRAP=1) and smr_torture.ko with the
 #            params (duration=60 unless given); wait for its final SUCCESS
 #            or FAILURE line, unload both, scan for leaks with kmemleak.
-#   busted:  torture with busted=1 (duration=20 unless given): must FAIL.
+#   busted:  torture with busted=1 (duration=20 unless given, busted=2
+#            with hotplug_ms= for the scan that skips CPUs coming online):
+#            must FAIL.
 #   misuse:  smr.ko and smr_misuse.ko, unload both, scan for leaks.
 #   dkms:    (debian, debian61) the modules DKMS installed for that kernel
 #            (dkms.sh install), in /lib/modules/<release>/updates/dkms/
@@ -401,7 +403,8 @@ torture | busted)
 		duration=$([ "$scenario" = busted ] && echo 20 || echo 60)
 		set -- "$@" "duration=$duration"
 	fi
-	[ "$scenario" = torture ] || set -- "$@" busted=1
+	[ "$scenario" = torture ] || [ -n "$(param busted "" "$@")" ] ||
+		set -- "$@" busted=1
 	# The final line comes after duration s of jiffies; stopping the
 	# threads takes some more, and a starved TCG guest can lose ticks.
 	wait=$((duration * 3 / 2 + 120))

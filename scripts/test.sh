@@ -23,7 +23,8 @@
 #                     finish, with no kernel report, and its report must
 #                     render: bench.sh; Debian's kernel needs no build,
 #                     the UML bench kernel would cost 3 minutes cold),
-#                     torture with CPU hotplug, then busted (must FAIL),
+#                     torture with CPU hotplug, then busted (must FAIL;
+#                     busted=2 too: scans that skip CPUs coming online),
 #                     then abi: the mismatched sample refused, the
 #                     matching one loaded; then, on 6.12 and 6.1, the
 #                     DKMS-installed tree: modprobe smr, a torture;
@@ -134,6 +135,8 @@ stage "debian bench smoke" env BENCH_QUICK=1 ./bench.sh debian >/dev/null
 summaries+=("debian bench smoke: PASS (smr_bench done, report in build/bench/)")
 qemu debian torture duration="$torture_s" hotplug_ms=200
 qemu debian busted duration="$busted_s"
+# Scans that skip CPUs coming online (busted=2): hotplug must catch it.
+qemu debian busted duration="$busted_s" busted=2 hotplug_ms=100
 stage "abi mismatch build" ./abi-mismatch.sh debian
 qemu debian abi
 qemu debian dkms hotplug_ms=200
