@@ -136,9 +136,24 @@ static_assert(offsetof(struct smr, clock) >= offsetofend(struct smr, flags));
 static_assert(offsetof(struct smr_pcpu, deferred) >= SMP_CACHE_BYTES);
 static_assert(offsetof(struct smr, clock) % SMP_CACHE_BYTES == 0);
 static_assert(sizeof(struct smr) % SMP_CACHE_BYTES == 0);
-static_assert(offsetof(struct smr_pcpu, sleepers_lock) % SMP_CACHE_BYTES == 0);
 static_assert(offsetof(struct smr_pcpu, sleepers_lock) >=
 	      offsetofend(struct smr_pcpu, stats));
+/*
+ * Footprint: per CPU, a domain costs its struct smr_pcpu, four lines, and
+ * once it queued a callback its callback queues too (smr_call.c).  The
+ * sleepable fields are budgeted at SMR_PCPU_SLEEPABLE_BYTES, what their
+ * lockless form takes (sl_locks[2], sl_unlocks[2]); while they are a lock
+ * and a list, whose size depends on the lock debugging options, the
+ * whole is checked only without those options.  With the lockless form
+ * the last check holds on every configuration: drop its #if then.
+ */
+#if SMP_CACHE_BYTES == 64
+static_assert(offsetof(struct smr_pcpu, sleepers_lock) +
+	      SMR_PCPU_SLEEPABLE_BYTES <= SMR_PCPU_BUDGET);
+#if !defined(CONFIG_DEBUG_SPINLOCK) && !defined(CONFIG_DEBUG_LOCK_ALLOC)
+static_assert(sizeof(struct smr_pcpu) <= SMR_PCPU_BUDGET);
+#endif
+#endif
 /* wr_seq, which every reader loads, is written only when the clock steps. */
 static_assert(offsetof(struct smr, clock.wr_seq) % SMP_CACHE_BYTES == 0);
 static_assert(offsetof(struct smr, clock.rd_seq) >=
@@ -171,23 +186,89 @@ static void smr_clock_params_init(bool wrap)
 }
 
 /**
+ * smr_stat_add() - count @n events on this CPU
+ * @smr: the domain
+ * @stat: the counter
+ * @n: how many
+ *
+ * A per-cpu counter (below SMR_STAT_PCPU_NR) is bumped on this CPU; any
+ * other goes to the domain-wide array.  The callback queues count their
+ * own per-cpu share of SMR_STAT_CALL_* (smr_call.c); what reaches here of
+ * those was counted before the queues existed.
+ */
+void smr_stat_add(struct smr *smr, enum smr_stat stat, unsigned long n)
+{
+	/*
+	 * Counters are bumped from NMI too (misuse in an NMI section).
+	 * this_cpu_add() is NMI-safe where the architecture says so (x86:
+	 * one instruction; arm64: an atomic), as are atomics; elsewhere it
+	 * may be a read-modify-write with interrupts off that an NMI would
+	 * tear, so an NMI counts nothing there.
+	 */
+	if (!IS_ENABLED(CONFIG_ARCH_HAVE_NMI_SAFE_CMPXCHG) && in_nmi())
+		return;
+	if (stat < SMR_STAT_PCPU_NR)
+		this_cpu_add(smr->pcpu->stats[stat], n);
+	else
+		atomic_long_add(n, &smr->stats[stat - SMR_STAT_PCPU_NR]);
+}
+
+/**
  * smr_stat_inc() - count one event on this CPU
  * @smr: the domain
  * @stat: the counter
  */
 void smr_stat_inc(struct smr *smr, enum smr_stat stat)
 {
-	/*
-	 * Counters are bumped from NMI too (misuse in an NMI section).
-	 * this_cpu_inc() is NMI-safe where the architecture says so (x86:
-	 * one instruction; arm64: an atomic); elsewhere it may be a
-	 * read-modify-write with interrupts off that an NMI would tear, so
-	 * an NMI counts nothing there.
-	 */
-	if (!IS_ENABLED(CONFIG_ARCH_HAVE_NMI_SAFE_CMPXCHG) && in_nmi())
-		return;
-	this_cpu_inc(smr->pcpu->stats[stat]);
+	smr_stat_add(smr, stat, 1);
 }
+
+/**
+ * smr_stat_sum() - one event counter of a domain, all CPUs together
+ * @smr: the domain
+ * @stat: the counter
+ *
+ * For debugfs and tests; the sum is not a snapshot.
+ *
+ * Return: the sum.
+ */
+unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	if (stat >= SMR_STAT_NR)
+		return 0;
+	if (stat < SMR_STAT_PCPU_NR) {
+		for_each_possible_cpu(cpu)
+			sum += READ_ONCE(per_cpu_ptr(smr->pcpu, cpu)->stats[stat]);
+		return sum;
+	}
+	sum = atomic_long_read(&smr->stats[stat - SMR_STAT_PCPU_NR]);
+	if (stat < SMR_STAT_CALL_END)
+		sum += smr_call_stat_sum(smr, stat);
+	return sum;
+}
+EXPORT_SYMBOL_GPL(smr_stat_sum);
+
+/**
+ * smr_domain_pcpu_bytes() - the per-cpu memory a domain uses now
+ * @smr: the domain
+ *
+ * Measured from what is allocated for @smr: its struct smr_pcpu, and its
+ * callback queues once the first smr_call() or smr_kfree() created them.
+ * Per possible CPU; struct smr itself, debugfs and the caches' own
+ * per-cpu state are not counted.
+ *
+ * Return: bytes per CPU.
+ */
+size_t smr_domain_pcpu_bytes(struct smr *smr)
+{
+	if (smr_null(smr))
+		return 0;
+	return sizeof(*smr->pcpu) + smr_call_pcpu_bytes(smr);
+}
+EXPORT_SYMBOL_GPL(smr_domain_pcpu_bytes);
 
 static inline bool smr_seq_valid(unsigned long seq)
 {
