@@ -161,7 +161,8 @@ enum smr_stat {
 	SMR_STAT_CALL_BATCH,	/* batches closed, one advance each */
 	SMR_STAT_CALL_END,
 	/* Domain-wide only. */
-	SMR_STAT_ADVANCE_WAIT = SMR_STAT_CALL_END,	/* advances that waited to keep the wrap safe */
+	/* advances that waited to keep the wrap safe */
+	SMR_STAT_ADVANCE_WAIT = SMR_STAT_CALL_END,
 	SMR_STAT_ADVANCE_HELD,	/* advances the wrap guard turned into deferred goals */
 	SMR_STAT_LAZY_TICK,	/* lazy clock steps taken */
 	SMR_STAT_MISUSE,	/* API misuses caught and survived */

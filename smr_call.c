@@ -231,6 +231,13 @@ static bool smr_call_cur_mine(struct smr_call_pcpu *q)
 	return q->offline || q->cpu == smp_processor_id();
 }
 
+/* The domain's queues, NULL before its first call (see the top of file). */
+static struct smr_call_pcpu __percpu *smr_call_queues(struct smr *smr)
+{
+	/* Q1: seen initialized if seen; pairs with Q2 in smr_call_alloc(). */
+	return smp_load_acquire(&smr->calls);
+}
+
 /* A callback queue's share of a per-cpu counter, on this CPU. */
 #define smr_call_count(calls, stat, n)	\
 	this_cpu_add((calls)->stats[(stat) - SMR_STAT_PCPU_NR], n)
@@ -591,8 +598,7 @@ static void smr_call_queue(struct smr *smr, struct smr_node *node,
 		return;
 	}
 	node->cb = cb;
-	/* Q1: the queues as initialized; pairs with Q2 in smr_call_alloc(). */
-	calls = smp_load_acquire(&smr->calls);
+	calls = smr_call_queues(smr);
 	if (unlikely(!calls)) {
 		smr_call_early(smr, node);
 		return;
@@ -704,8 +710,7 @@ EXPORT_SYMBOL_GPL(__smr_kfree);
  */
 void smr_call_tick(struct smr *smr)
 {
-	/* Q1, as in smr_call_queue(). */
-	struct smr_call_pcpu __percpu *calls = smp_load_acquire(&smr->calls);
+	struct smr_call_pcpu __percpu *calls = smr_call_queues(smr);
 	struct smr_call_pcpu *q;
 	bool kick;
 
@@ -731,7 +736,7 @@ void smr_call_tick(struct smr *smr)
  */
 bool smr_call_busy(struct smr *smr)
 {
-	struct smr_call_pcpu __percpu *calls = smp_load_acquire(&smr->calls);
+	struct smr_call_pcpu __percpu *calls = smr_call_queues(smr);
 	struct smr_call_pcpu *q;
 
 	if (!calls)
@@ -973,18 +978,18 @@ static bool smr_call_early_run(struct smr *smr)
 	return true;
 }
 
-/* The early callbacks have run: the queues' workers may run theirs. */
+/*
+ * The early callbacks have run: the queues' workers, which ran nothing
+ * meanwhile (Q5), may run theirs.  Every one is kicked, each time the
+ * early list is found drained (in practice once per domain):
+ * a worker that finds nothing to do returns at once.
+ */
 static void smr_call_kick_all(struct smr_call_pcpu __percpu *calls)
 {
 	int cpu;
 
-	for_each_possible_cpu(cpu) {
-		struct smr_call_pcpu *q = per_cpu_ptr(calls, cpu);
-
-		if (READ_ONCE(q->done.cnt) || READ_ONCE(q->expedite) ||
-		    READ_ONCE(q->offline))
-			queue_work_on(cpu, smr_call_wq, &q->work);
-	}
+	for_each_possible_cpu(cpu)
+		queue_work_on(cpu, smr_call_wq, &per_cpu_ptr(calls, cpu)->work);
 }
 
 static void smr_call_init_work(struct work_struct *work)
@@ -1111,7 +1116,7 @@ void smr_barrier(struct smr *smr)
 	might_sleep();
 	/* The callbacks queued before the queues existed have run after it. */
 	flush_work(&smr->call_init_work);
-	if (!smp_load_acquire(&smr->calls)) {
+	if (!smr_call_queues(smr)) {
 		smr_stat_inc(smr, SMR_STAT_BARRIER);
 		return;
 	}
@@ -1163,7 +1168,7 @@ void smr_call_stats(struct smr *smr, unsigned long *queued,
  */
 void smr_call_cpu_offline(struct smr *smr, int cpu)
 {
-	struct smr_call_pcpu __percpu *calls = smp_load_acquire(&smr->calls);
+	struct smr_call_pcpu __percpu *calls = smr_call_queues(smr);
 	struct smr_call_pcpu *q;
 	unsigned long flags;
 
@@ -1173,7 +1178,7 @@ void smr_call_cpu_offline(struct smr *smr, int cpu)
 	q = per_cpu_ptr(calls, cpu);
 	/* On @cpu itself, interrupts off: no append to cur is in flight. */
 	raw_spin_lock_irqsave(&q->lock, flags);
-	q->offline = true;
+	WRITE_ONCE(q->offline, true);
 	raw_spin_unlock_irqrestore(&q->lock, flags);
 	queue_work_on(cpu, smr_call_wq, &q->work);
 }
@@ -1185,7 +1190,7 @@ void smr_call_cpu_offline(struct smr *smr, int cpu)
  */
 void smr_call_cpu_online(struct smr *smr, int cpu)
 {
-	struct smr_call_pcpu __percpu *calls = smp_load_acquire(&smr->calls);
+	struct smr_call_pcpu __percpu *calls = smr_call_queues(smr);
 	struct smr_call_pcpu *q;
 	unsigned long flags;
 
@@ -1193,7 +1198,7 @@ void smr_call_cpu_online(struct smr *smr, int cpu)
 		return;
 	q = per_cpu_ptr(calls, cpu);
 	raw_spin_lock_irqsave(&q->lock, flags);
-	q->offline = false;
+	WRITE_ONCE(q->offline, false);
 	raw_spin_unlock_irqrestore(&q->lock, flags);
 }
 
@@ -1278,7 +1283,7 @@ void smr_call_domain_exit(struct smr *smr)
  */
 unsigned long smr_call_stat_sum(struct smr *smr, enum smr_stat stat)
 {
-	struct smr_call_pcpu __percpu *calls = smp_load_acquire(&smr->calls);
+	struct smr_call_pcpu __percpu *calls = smr_call_queues(smr);
 	unsigned long sum = 0;
 	int cpu;
 
@@ -1297,7 +1302,7 @@ unsigned long smr_call_stat_sum(struct smr *smr, enum smr_stat stat)
  */
 size_t smr_call_pcpu_bytes(struct smr *smr)
 {
-	return smp_load_acquire(&smr->calls) ? sizeof(struct smr_call_pcpu) : 0;
+	return smr_call_queues(smr) ? sizeof(struct smr_call_pcpu) : 0;
 }
 
 /**

@@ -898,7 +898,7 @@ static void smr_call_order_across_first_use(struct kunit *test)
 	deadline = jiffies + msecs_to_jiffies(CALL_TEST_LIVENESS_MS);
 	while (smr_domain_pcpu_bytes(smr) == call_bytes_unused() &&
 	       time_before(jiffies, deadline))
-		msleep(1);
+		usleep_range(1000, 2000);
 	KUNIT_EXPECT_GT(test, smr_domain_pcpu_bytes(smr), call_bytes_unused());
 	for (i = 1; i < CALL_TEST_FIRST_NR; i++)
 		call_probe_queue(&p[i], smr, i % 2 ? SMR_CALL_EXPEDITE : 16);

@@ -57,6 +57,7 @@ static const enum smr_stat smr_stat_order[] = {
 	SMR_STAT_CACHE_FRESH, SMR_STAT_CACHE_REUSED, SMR_STAT_CACHE_BATCH,
 	SMR_STAT_CACHE_SHRUNK, SMR_STAT_CACHE_LEAKED,
 };
+
 static_assert(ARRAY_SIZE(smr_stat_order) == SMR_STAT_NR);
 
 static const char * const smr_ctx_names[SMR_CTX_NR] = {
