@@ -44,10 +44,12 @@
  *
  * The queues are allocated on first use.  A domain that never queues a
  * callback does not pay for them (Documentation/smr.rst, Footprint).  The
- * first smr_call() or smr_kfree() of a domain cannot allocate per-cpu
- * memory itself (it may run in hardirq context, or with a raw lock held
- * on PREEMPT_RT), so it pushes its node on the domain's early list, a
- * lockless stack, and queues the domain's init worker.  That worker
+ * first smr_call() or smr_kfree() of a domain allocates them itself only
+ * in a preemptible context, with an atomic allocation
+ * (smr_call_alloc_now()); elsewhere -- in hardirq context, with a raw lock
+ * held or interrupts off, on kernels that cannot tell -- or if that
+ * fails, it pushes its node on the domain's early list, a lockless stack,
+ * and queues the domain's init worker.  That worker
  * allocates and publishes the queues (Q1/Q2), then runs the early list
  * itself: it takes the whole list, takes a goal, waits for it and invokes
  * the callbacks in the order they were queued, until the list stays empty.
@@ -155,6 +157,8 @@ struct smr_call_pcpu {
 static_assert(offsetofend(struct smr_call_pcpu, offline) <= SMP_CACHE_BYTES);
 
 static struct workqueue_struct *smr_call_wq;
+
+static struct smr_call_pcpu __percpu *smr_call_alloc_now(struct smr *smr);
 
 static void cblist_init(struct smr_cblist *l)
 {
@@ -599,6 +603,8 @@ static void smr_call_queue(struct smr *smr, struct smr_node *node,
 	}
 	node->cb = cb;
 	calls = smr_call_queues(smr);
+	if (unlikely(!calls))
+		calls = smr_call_alloc_now(smr);
 	if (unlikely(!calls)) {
 		smr_call_early(smr, node);
 		return;
@@ -863,6 +869,11 @@ static bool smr_call_invoke(struct smr *smr, struct smr_call_pcpu *q,
 	trace_smr_call_batch_invoked(smr->name, q->cpu, list->cnt, list->goal);
 	while (node) {
 		next = node->next;
+		/* Counted in bulk, but before a barrier's waiter looks. */
+		if (node->cb == smr_barrier_cb && invoked) {
+			smr_call_count(smr->calls, SMR_STAT_CALL_INVOKED, invoked);
+			invoked = 0;
+		}
 		invoked += smr_call_invoke_one(node);
 		node = next;
 		cond_resched();
@@ -895,19 +906,18 @@ static void smr_call_work(struct work_struct *work)
 /* ---- The init worker --------------------------------------------------- */
 
 /*
- * Allocate and publish the queues.  Under cpus_read_lock() the online
- * state read here is the one the hotplug hooks last left; those that run
- * after the unlock find the queues published and update it.
+ * Initialize @calls and publish them, unless other queues were published
+ * first: then free @calls.  Under cpus_read_lock(): the online state read
+ * here is the one the hotplug hooks last left; those that run after the
+ * unlock find the queues published and update it.
+ * Return: the domain's queues.
  */
-static void smr_call_alloc(struct smr *smr)
+static struct smr_call_pcpu __percpu *
+smr_call_publish(struct smr *smr, struct smr_call_pcpu __percpu *calls)
 {
-	struct smr_call_pcpu __percpu *calls;
+	struct smr_call_pcpu __percpu *old = NULL;
 	int cpu;
 
-	calls = alloc_percpu(struct smr_call_pcpu);
-	if (!calls)
-		return;
-	cpus_read_lock();
 	for_each_possible_cpu(cpu) {
 		struct smr_call_pcpu *q = per_cpu_ptr(calls, cpu);
 
@@ -920,9 +930,49 @@ static void smr_call_alloc(struct smr *smr)
 		q->cpu = cpu;
 		q->offline = !cpu_online(cpu);
 	}
-	/* Q2: initialized before seen; pairs with Q1 in smr_call_queue(). */
-	smp_store_release(&smr->calls, calls);
+	/* Q2: initialized before seen; pairs with Q1 in smr_call_queues(). */
+	if (try_cmpxchg_release(&smr->calls, &old, calls))
+		return calls;
+	free_percpu(calls);
+	return old;
+}
+
+/* The init worker: allocate the queues, sleeping if need be. */
+static void smr_call_alloc(struct smr *smr)
+{
+	struct smr_call_pcpu __percpu *calls;
+
+	calls = alloc_percpu(struct smr_call_pcpu);
+	if (!calls)
+		return;
+	cpus_read_lock();
+	smr_call_publish(smr, calls);
 	cpus_read_unlock();
+}
+
+/*
+ * The first call, where it can allocate at once: in a preemptible
+ * context, where taking the per-cpu allocator's spinlock is allowed, even
+ * on PREEMPT_RT, and with an atomic allocation (the caller may be in an
+ * RCU read section), if no CPU hotplug is in flight (the caller may be a
+ * hotplug callback).  Elsewhere, and if that fails: NULL, the early list.
+ */
+static struct smr_call_pcpu __percpu *smr_call_alloc_now(struct smr *smr)
+{
+	struct smr_call_pcpu __percpu *calls;
+
+	if (!preemptible())
+		return NULL;
+	calls = alloc_percpu_gfp(struct smr_call_pcpu, GFP_NOWAIT | __GFP_NOWARN);
+	if (!calls)
+		return NULL;
+	if (!cpus_read_trylock()) {
+		free_percpu(calls);
+		return NULL;
+	}
+	calls = smr_call_publish(smr, calls);
+	cpus_read_unlock();
+	return calls;
 }
 
 /* Reverse the early list, newest first, into the order of the calls. */

@@ -828,6 +828,25 @@ static void smr_call_barrier_and_free_before_first_call(struct kunit *test)
 	}
 }
 
+/*
+ * The first call of a domain from a preemptible context allocates the
+ * queues itself, at once (on kernels that can tell preemptible contexts).
+ */
+static void smr_call_first_call_allocates(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct call_probe p;
+
+	KUNIT_EXPECT_EQ(test, smr_domain_pcpu_bytes(smr), call_bytes_unused());
+	call_probe_queue(&p, smr, sizeof(p));
+	if (IS_ENABLED(CONFIG_PREEMPT_COUNT))
+		KUNIT_EXPECT_GT(test, smr_domain_pcpu_bytes(smr),
+				call_bytes_unused());
+	KUNIT_ASSERT_TRUE(test, call_probe_wait(&p));
+	KUNIT_EXPECT_TRUE(test, p.goal_met);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 1);
+}
+
 struct call_first_irq {
 	struct hrtimer timer;
 	struct call_probe p;
@@ -876,10 +895,10 @@ static void smr_call_first_call_from_hardirq(struct kunit *test)
 #define CALL_TEST_FIRST_NR	8
 
 /*
- * The first callback waits on the early list, held by a sleepable
- * section, while later calls of the same CPU go to the queues the init
- * worker allocated meanwhile: they must still run after it, in order,
- * and none before the section ends.
+ * The first callback, queued where the queues cannot be allocated, waits
+ * on the early list, held by a sleepable section, while later calls of
+ * the same CPU go to the queues the init worker allocated meanwhile: they
+ * must still run after it, in order, and none before the section ends.
  */
 static void smr_call_order_across_first_use(struct kunit *test)
 {
@@ -894,7 +913,10 @@ static void smr_call_order_across_first_use(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	smr_enter_sleepable(smr, &tracker);
 	migrate_disable();	/* one CPU's callbacks */
+	/* Not preemptible: the first call cannot allocate the queues. */
+	preempt_disable();
 	call_probe_queue(&p[0], smr, sizeof(p[0]));
+	preempt_enable();
 	deadline = jiffies + msecs_to_jiffies(CALL_TEST_LIVENESS_MS);
 	while (smr_domain_pcpu_bytes(smr) == call_bytes_unused() &&
 	       time_before(jiffies, deadline))
@@ -1006,6 +1028,7 @@ static struct kunit_case smr_call_cases[] = {
 	KUNIT_CASE(smr_kfree_many_and_null),
 	KUNIT_CASE(smr_kfree_misuse_node_too_far),
 	KUNIT_CASE(smr_call_barrier_and_free_before_first_call),
+	KUNIT_CASE(smr_call_first_call_allocates),
 	KUNIT_CASE(smr_call_first_call_from_hardirq),
 	KUNIT_CASE(smr_call_order_across_first_use),
 	KUNIT_CASE(smr_call_hotplug_before_first_use),
