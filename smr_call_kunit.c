@@ -44,13 +44,19 @@ static void call_probe_cb(struct smr_node *node)
 	complete(&p->ran);
 }
 
-static void call_probe_queue(struct call_probe *p, struct smr *smr, size_t size)
+static void call_probe_queue_cb(struct call_probe *p, struct smr *smr,
+				size_t size, void (*cb)(struct smr_node *node))
 {
 	p->smr = smr;
 	atomic_set(&p->runs, 0);
 	init_completion(&p->ran);
 	p->goal = smr_current(smr);
-	smr_call(smr, &p->node, size, call_probe_cb);
+	smr_call(smr, &p->node, size, cb);
+}
+
+static void call_probe_queue(struct call_probe *p, struct smr *smr, size_t size)
+{
+	call_probe_queue_cb(p, smr, size, call_probe_cb);
 }
 
 static bool call_probe_wait(struct call_probe *p)
@@ -892,13 +898,23 @@ static void smr_call_first_call_from_hardirq(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&smr->call_pending_objs), 0L);
 }
 
-#define CALL_TEST_FIRST_NR	8
+#define CALL_TEST_FIRST_EARLY	32
+#define CALL_TEST_FIRST_NR	40
+
+/* An early callback that takes its time, so that later ones could pass. */
+static void call_slow_probe_cb(struct smr_node *node)
+{
+	usleep_range(100, 200);
+	call_probe_cb(node);
+}
 
 /*
- * The first callback, queued where the queues cannot be allocated, waits
+ * The first callbacks, queued where the queues cannot be allocated, wait
  * on the early list, held by a sleepable section, while later calls of
  * the same CPU go to the queues the init worker allocated meanwhile: they
- * must still run after it, in order, and none before the section ends.
+ * must still run after them, in order, and none before the section ends,
+ * although the early ones take their time (the queues' worker must not
+ * run its callbacks meanwhile).
  */
 static void smr_call_order_across_first_use(struct kunit *test)
 {
@@ -913,16 +929,17 @@ static void smr_call_order_across_first_use(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	smr_enter_sleepable(smr, &tracker);
 	migrate_disable();	/* one CPU's callbacks */
-	/* Not preemptible: the first call cannot allocate the queues. */
+	/* Not preemptible: the first calls cannot allocate the queues. */
 	preempt_disable();
-	call_probe_queue(&p[0], smr, sizeof(p[0]));
+	for (i = 0; i < CALL_TEST_FIRST_EARLY; i++)
+		call_probe_queue_cb(&p[i], smr, 0, call_slow_probe_cb);
 	preempt_enable();
 	deadline = jiffies + msecs_to_jiffies(CALL_TEST_LIVENESS_MS);
 	while (smr_domain_pcpu_bytes(smr) == call_bytes_unused() &&
 	       time_before(jiffies, deadline))
 		usleep_range(1000, 2000);
 	KUNIT_EXPECT_GT(test, smr_domain_pcpu_bytes(smr), call_bytes_unused());
-	for (i = 1; i < CALL_TEST_FIRST_NR; i++)
+	for (i = CALL_TEST_FIRST_EARLY; i < CALL_TEST_FIRST_NR; i++)
 		call_probe_queue(&p[i], smr, i % 2 ? SMR_CALL_EXPEDITE : 16);
 	migrate_enable();
 	msleep(50);	/* plenty of ticks: every callback must still wait */
