@@ -40,7 +40,7 @@ struct smr_cache;
  * with the wrong offsets.  Rebuild such a module against the headers of
  * the smr.ko you load.
  */
-#define SMR_ABI_SYMBOL	smr_abi_6e218c08
+#define SMR_ABI_SYMBOL	smr_abi_37d474a0
 extern const int SMR_ABI_SYMBOL;
 static const int *const __smr_abi_ref __used = &SMR_ABI_SYMBOL;
 
