@@ -41,7 +41,7 @@ struct smr_cache;
  * with the wrong offsets.  Rebuild such a module against the headers of
  * the smr.ko you load.
  */
-#define SMR_ABI_SYMBOL	smr_abi_6394c8db
+#define SMR_ABI_SYMBOL	smr_abi_471d41ff
 extern const int SMR_ABI_SYMBOL;
 static const int *const __smr_abi_ref __used = &SMR_ABI_SYMBOL;
 
@@ -134,33 +134,49 @@ enum smr_ctx {
 	SMR_CTX_NR,
 };
 
-/* Per-cpu event counters, summed by debugfs (see smr_stat_sum()). */
+/*
+ * Event counters, summed by debugfs (see smr_stat_sum()).  Where a counter
+ * lives depends on how often it moves, so that the per-cpu state stays
+ * small: the hot ones up to SMR_STAT_PCPU_NR in struct smr_pcpu, the
+ * callback queues' with the queues (smr_call.c), the rare ones in one
+ * domain-wide array (&struct smr.stats, which also counts the callbacks
+ * queued before the queues existed).  smr_stat_inc() knows where.
+ */
 enum smr_stat {
+	/* Per-cpu, struct smr_pcpu. */
 	SMR_STAT_ADVANCE,	/* smr_advance() calls that moved the clock */
-	SMR_STAT_ADVANCE_WAIT,	/* advances that waited to keep the wrap safe */
-	SMR_STAT_ADVANCE_HELD,	/* advances the wrap guard turned into deferred goals */
 	SMR_STAT_DEFERRED,	/* advances handed out without moving the clock */
 	SMR_STAT_POLL,		/* smr_poll() / smr_wait() calls */
 	SMR_STAT_POLL_SCAN,	/* polls that had to scan the CPUs */
 	SMR_STAT_POLL_FAIL,	/* polls that returned false */
 	SMR_STAT_WAIT,		/* smr_wait() calls */
 	SMR_STAT_SYNCHRONIZE,	/* smr_synchronize() calls */
-	SMR_STAT_LAZY_TICK,	/* lazy clock steps taken */
-	SMR_STAT_MISUSE,	/* API misuses caught and survived */
-	SMR_STAT_CALL_QUEUED,	/* smr_call() calls */
-	SMR_STAT_CALL_INVOKED,	/* callbacks run */
-	SMR_STAT_CALL_BATCH,	/* batches closed, one advance each */
-	SMR_STAT_CALL_EXPEDITE,	/* batches expedited for the pending limit */
-	SMR_STAT_BARRIER,	/* smr_barrier() calls */
 	SMR_STAT_SLEEPABLE,	/* sleepable sections entered */
-	SMR_STAT_STALL,		/* stall warnings given */
 	SMR_STAT_CACHE_FRESH,	/* smr_cache objects taken fresh from the slab */
 	SMR_STAT_CACHE_REUSED,	/* smr_cache objects reused after their goal */
 	SMR_STAT_CACHE_BATCH,	/* smr_cache batches tagged, one advance each */
+	SMR_STAT_PCPU_NR,
+	/* Per-cpu with the callback queues, plus a domain-wide share. */
+	SMR_STAT_CALL_QUEUED = SMR_STAT_PCPU_NR,	/* smr_call() calls */
+	SMR_STAT_CALL_INVOKED,	/* callbacks run */
+	SMR_STAT_CALL_BATCH,	/* batches closed, one advance each */
+	SMR_STAT_CALL_END,
+	/* Domain-wide only. */
+	/* advances that waited to keep the wrap safe */
+	SMR_STAT_ADVANCE_WAIT = SMR_STAT_CALL_END,
+	SMR_STAT_ADVANCE_HELD,	/* advances the wrap guard turned into deferred goals */
+	SMR_STAT_LAZY_TICK,	/* lazy clock steps taken */
+	SMR_STAT_MISUSE,	/* API misuses caught and survived */
+	SMR_STAT_CALL_EXPEDITE,	/* batches expedited for the pending limit */
+	SMR_STAT_BARRIER,	/* smr_barrier() calls */
+	SMR_STAT_STALL,		/* stall warnings given */
 	SMR_STAT_CACHE_SHRUNK,	/* smr_cache objects returned to the slab */
 	SMR_STAT_CACHE_LEAKED,	/* smr_cache objects kept forever: no memory, no goal */
 	SMR_STAT_NR,
 };
+
+/* Counters in &struct smr.stats: all but the first SMR_STAT_PCPU_NR. */
+#define SMR_STAT_SHARED_NR	(SMR_STAT_NR - SMR_STAT_PCPU_NR)
 
 /**
  * struct smr_pcpu - per-cpu state of an SMR domain
@@ -170,30 +186,32 @@ enum smr_stat {
  * @nest: per context level, misuse-nesting depth (see smr_enter()).
  * @deferred: SMR_DEFERRED domains: advances handed out since the clock
  *	last really moved on this CPU.
+ * @stall_warned: per context level, the held sequence was reported.
  * @stall_seq: per context level, the held sequence the tick is timing.
  * @stall_since: per context level, jiffies when it started timing it.
- * @stall_warned: per context level, the held sequence was reported.
- * @stats: event counters, see enum smr_stat.
+ * @stats: the per-cpu event counters, see enum smr_stat.
  * @sl_locks: per phase, sleepable sections entered on this CPU.
  * @sl_unlocks: per phase, sleepable sections left on this CPU (a reader
  *	may leave on another CPU than the one it entered on).
  *
  * The first cache line is the reader's: smr_enter() and smr_leave() touch
- * nothing else, and pollers on other CPUs read it.  This CPU's writer-side
- * bookkeeping starts on the next line so that it does not make the reader
- * line bounce.  The sleepable readers' counts, written with this_cpu_inc()
- * by whichever task enters or leaves on this CPU and summed by pollers
- * (smr_sleepable.c), start a line of their own.
+ * nothing else, pollers on other CPUs read it, and nothing else shares
+ * it.  This CPU's writer-side bookkeeping starts on the next line so that
+ * it does not make the reader line bounce; the sleepable readers' counts
+ * come last, written with this_cpu_inc() by whichever task enters or
+ * leaves on this CPU and summed by pollers (smr_sleepable.c).  The whole
+ * fits SMR_PCPU_BUDGET bytes (smr_core.c checks it); the callback queues
+ * are allocated apart, on first use (smr_call.c).
  */
 struct smr_pcpu {
 	unsigned long rd_seq[SMR_CTX_NR];
 	u8 nest[SMR_CTX_NR];
 	unsigned int deferred ____cacheline_aligned_in_smp;
+	bool stall_warned[SMR_CTX_NR];
 	unsigned long stall_seq[SMR_CTX_NR];
 	unsigned long stall_since[SMR_CTX_NR];
-	bool stall_warned[SMR_CTX_NR];
-	unsigned long stats[SMR_STAT_NR];
-	unsigned long sl_locks[2] ____cacheline_aligned_in_smp;
+	unsigned long stats[SMR_STAT_PCPU_NR];
+	unsigned long sl_locks[2];
 	unsigned long sl_unlocks[2];
 };
 
@@ -310,6 +328,12 @@ struct smr {
 	/* Objects freed into this domain's smr_caches, not yet reusable. */
 	atomic_long_t cache_pending_objs;
 	atomic_long_t cache_pending_bytes;
+	/* The rare events' counters, see enum smr_stat. */
+	atomic_long_t stats[SMR_STAT_SHARED_NR];
+	/* Callbacks queued before the callback queues exist (smr_call.c). */
+	struct smr_node *call_early;
+	atomic_t call_early_nr;
+	struct work_struct call_init_work;
 	/* Sleepable readers (smr_sleepable.c): read on entry, not the clock. */
 	struct smr_sleep sleep ____cacheline_aligned_in_smp;
 };
@@ -386,6 +410,8 @@ void smr_call(struct smr *smr, struct smr_node *node, size_t size,
 void __smr_kfree(struct smr *smr, struct smr_node *node, size_t offset,
 		 size_t size);
 void smr_barrier(struct smr *smr);
+unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat);
+size_t smr_domain_pcpu_bytes(struct smr *smr);
 void smr_call_set_limits(struct smr *smr, unsigned long objs,
 			 unsigned long bytes);
 struct smr_cache *smr_cache_create(const char *name, unsigned int size,
@@ -664,33 +690,6 @@ static inline bool smr_entered(struct smr *smr)
 	 */
 	return smr_slot_seq(this_cpu_read(smr->pcpu->rd_seq[smr_ctx_level()])) !=
 	       SMR_SEQ_INVALID;
-}
-
-/**
- * smr_stat_sum() - sum one event counter over all CPUs
- * @smr: the domain
- * @stat: the counter
- *
- * For debugfs and tests; the sum is not a snapshot.
- *
- * Return: the sum.
- */
-static inline unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
-{
-	unsigned long sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
-
-		/* Sleepable sections count themselves, once, in sl_locks. */
-		if (stat == SMR_STAT_SLEEPABLE)
-			sum += READ_ONCE(pcpu->sl_locks[0]) +
-			       READ_ONCE(pcpu->sl_locks[1]);
-		else
-			sum += READ_ONCE(pcpu->stats[stat]);
-	}
-	return sum;
 }
 
 /*

@@ -20,12 +20,14 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/preempt.h>
+#include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/utsname.h>
 #include <linux/vmalloc.h>
 
+#include "smr.h"
 #include "smr_bench.h"
 
 static char *parts = "read,load,writer,sync,flood,table,grow";
@@ -305,6 +307,56 @@ static void bench_env(void)
 		     init_utsname()->release, bench_runs, bench_loops);
 }
 
+/* ---- Footprint ------------------------------------------------------- */
+
+struct bench_fp_node {
+	struct smr_node node;
+};
+
+static void bench_fp_free(struct smr_node *node)
+{
+	kfree(container_of(node, struct bench_fp_node, node));
+}
+
+/*
+ * Per-cpu bytes of one domain of each kind, as smr_domain_pcpu_bytes()
+ * measures them; "callbacks": a default domain after one smr_call().
+ *
+ *   footprint kind=<default|lazy|sleepable|callbacks> pcpu_bytes=<n>
+ */
+static void bench_footprint(void)
+{
+	static const struct {
+		const char *kind;
+		unsigned long flags;
+		bool call;
+	} kinds[] = {
+		{ "default", SMR_NONE, false },
+		{ "lazy", SMR_LAZY, false },
+		{ "sleepable", SMR_SLEEPABLE, false },
+		{ "callbacks", SMR_NONE, true },
+	};
+	struct bench_fp_node *n;
+	struct smr *smr;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
+		smr = smr_domain_create(kinds[i].flags, "bench-footprint");
+		if (!smr)
+			continue;
+		n = kinds[i].call ? kmalloc(sizeof(*n), GFP_KERNEL) : NULL;
+		if (n) {
+			smr_call(smr, &n->node, sizeof(*n), bench_fp_free);
+			/* The queues exist once the first callback ran. */
+			smr_barrier(smr);
+		}
+		if (!kinds[i].call || n)
+			bench_printk("footprint kind=%s pcpu_bytes=%zu",
+				     kinds[i].kind, smr_domain_pcpu_bytes(smr));
+		smr_domain_free(smr);
+	}
+}
+
 /* Is @name in the comma-separated parts= list? */
 static bool bench_part_wanted(const char *name)
 {
@@ -328,6 +380,7 @@ static int bench_main(void *unused)
 	int err = 0;
 
 	bench_env();
+	bench_footprint();
 	for (i = 0; i < ARRAY_SIZE(bench_parts) && !err; i++) {
 		name = bench_parts[i].name;
 		if (!bench_part_wanted(name))

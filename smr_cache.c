@@ -335,7 +335,7 @@ static unsigned long smr_cache_batch_drain(struct smr_cache *c,
 	while (b->nr)
 		kmem_cache_free(c->slab, b->objs[--b->nr]);
 	if (n)
-		this_cpu_add(c->smr->pcpu->stats[SMR_STAT_CACHE_SHRUNK], n);
+		smr_stat_add(c->smr, SMR_STAT_CACHE_SHRUNK, n);
 	return n;
 }
 

@@ -29,11 +29,36 @@
  * accounted per domain when a batch closes and when it is invoked, not per
  * call, so that smr_call() writes no shared cache line.
  *
- * Locking.  A queue's raw lock is held for O(1) work only: list splices,
- * flags and counters.  Goals are taken (smr_advance(), which may wait in
- * its wrap guard) and polled (which may scan every CPU and every sleepable
+ * Locking.  smr_call() appends to cur without a lock: cur belongs to its
+ * CPU, which touches it with interrupts off.  Everything else -- closing,
+ * wait, done, the flags -- is under the queue's raw lock, held for O(1)
+ * work only: list splices, flags and counters.  Whoever else looks at cur
+ * holds the lock and runs on the queue's CPU with interrupts off (the
+ * tick, a close, the worker on its own CPU, a barrier's IPI), or finds the
+ * queue offline under the lock: while it is (set and cleared on the CPU
+ * itself, with interrupts off and the lock held), smr_call() appends under
+ * the lock too.  Goals are taken (smr_advance(), which may wait in its
+ * wrap guard) and polled (which may scan every CPU and every sleepable
  * reader) with the lock dropped; see smr_call_close() and
  * smr_call_promote() for why that is safe.
+ *
+ * The queues are allocated on first use.  A domain that never queues a
+ * callback does not pay for them (Documentation/smr.rst, Footprint).  The
+ * first smr_call() or smr_kfree() of a domain allocates them itself only
+ * in a preemptible context, with an atomic allocation
+ * (smr_call_alloc_now()); elsewhere -- in hardirq context, with a raw lock
+ * held or interrupts off, on kernels that cannot tell -- or if that
+ * fails, it pushes its node on the domain's early list, a lockless stack,
+ * and queues the domain's init worker.  That worker
+ * allocates and publishes the queues (Q1/Q2), then runs the early list
+ * itself: it takes the whole list, takes a goal, waits for it and invokes
+ * the callbacks in the order they were queued, until the list stays empty.
+ * Callbacks queued meanwhile by calls that still saw no queues join the
+ * early list; later ones go to the queues, whose workers invoke nothing
+ * while early callbacks are pending (Q4/Q5), so that a CPU's callbacks
+ * still run in the order they were queued.  If the allocation fails, the
+ * init worker keeps running the early list and tries again on the next
+ * call.  Early callbacks count as pending objects, not bytes.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -78,40 +103,62 @@ struct smr_cblist {
 	bool aged;
 };
 
+/* The callbacks of cur: appended by their CPU without the lock. */
+struct smr_cur {
+	struct smr_node *head;
+	struct smr_node **tail;
+	unsigned long cnt;
+	unsigned long bytes;
+};
+
+#define SMR_CALL_STAT_NR	(SMR_STAT_CALL_END - SMR_STAT_PCPU_NR)
+
 /**
  * struct smr_call_pcpu - one CPU's callback queue of a domain
- * @lock: protects the lists; taken with interrupts off, only ever alone,
- *	and held for O(1) work only.
- * @cur: callbacks without a goal yet.
+ * @cur: callbacks without a goal yet; this CPU's (see Locking above).
+ * @stats: this CPU's share of SMR_STAT_CALL_*, bumped by this CPU only
+ *	(the callbacks a worker runs count on the CPU it runs on).
+ * @offline: the CPU is offline: every call takes the lock and expedites.
+ *	Written on the CPU itself, with interrupts off and the lock held.
+ * @lock: protects what follows; taken with interrupts off, only ever
+ *	alone, and held for O(1) work only.
+ * @expedite: the worker waits for goals instead of the tick.  Read
+ *	without the lock by smr_call(), to close at once.
+ * @wait_first: index of the oldest batch in @wait.
+ * @wait_nr: closed batches.
  * @closing: the batch being closed: taken from @cur, its goal being taken
  *	with the lock dropped.  Empty unless a close is in progress; at most
  *	one close per queue is.
  * @wait: closed batches, oldest at @wait_first; goals never decrease.
- * @wait_first: index of the oldest batch in @wait.
- * @wait_nr: closed batches.
  * @done: callbacks whose goal is reached, to be invoked.
  * @inflight: callbacks taken by the worker and not yet invoked.
- * @expedite: the worker waits for goals instead of the tick.
- * @offline: the CPU is offline: every call expedites.
  * @work: the worker, queued on this CPU.
  * @smr: the domain.
  * @cpu: the CPU.
+ *
+ * smr_call() touches the first line only.
  */
 struct smr_call_pcpu {
-	raw_spinlock_t lock;
-	struct smr_cblist cur;
+	struct smr_cur cur;
+	unsigned long stats[SMR_CALL_STAT_NR];
+	bool offline;
+	raw_spinlock_t lock ____cacheline_aligned_in_smp;
+	bool expedite;
+	unsigned int wait_first, wait_nr;
 	struct smr_cblist closing;
 	struct smr_cblist wait[SMR_CALL_WAIT_SEGS];
-	unsigned int wait_first, wait_nr;
 	struct smr_cblist done;
 	unsigned long inflight;
-	bool expedite, offline;
 	struct work_struct work;
 	struct smr *smr;
 	int cpu;
 };
 
+static_assert(offsetofend(struct smr_call_pcpu, offline) <= SMP_CACHE_BYTES);
+
 static struct workqueue_struct *smr_call_wq;
+
+static struct smr_call_pcpu __percpu *smr_call_alloc_now(struct smr *smr);
 
 static void cblist_init(struct smr_cblist *l)
 {
@@ -123,13 +170,34 @@ static void cblist_init(struct smr_cblist *l)
 	l->aged = false;
 }
 
-static void cblist_add(struct smr_cblist *l, struct smr_node *node, size_t size)
+static void smr_cur_init(struct smr_cur *c)
+{
+	c->head = NULL;
+	c->tail = &c->head;
+	WRITE_ONCE(c->cnt, 0);
+	c->bytes = 0;
+}
+
+/* On cur's CPU with interrupts off, or under the lock if it is offline. */
+static void smr_cur_add(struct smr_cur *c, struct smr_node *node, size_t size)
 {
 	node->next = NULL;
-	*l->tail = node;
-	l->tail = &node->next;
-	l->cnt++;
-	l->bytes = size > ULONG_MAX - l->bytes ? ULONG_MAX : l->bytes + size;
+	*c->tail = node;
+	c->tail = &node->next;
+	/* Read without the lock by barriers and teardown on other CPUs. */
+	WRITE_ONCE(c->cnt, c->cnt + 1);
+	c->bytes = size > ULONG_MAX - c->bytes ? ULONG_MAX : c->bytes + size;
+}
+
+/* Move a non-empty @c to @dst, which is empty or unused. */
+static void smr_cur_take(struct smr_cblist *dst, struct smr_cur *c)
+{
+	cblist_init(dst);
+	dst->head = c->head;
+	dst->tail = c->tail;
+	dst->cnt = c->cnt;
+	dst->bytes = c->bytes;
+	smr_cur_init(c);
 }
 
 /* Move all of @src to the end of @dst, which takes @src's (newer) goal. */
@@ -153,11 +221,30 @@ static void cblist_move(struct smr_cblist *dst, struct smr_cblist *src)
 	cblist_splice(dst, src);
 }
 
+/* Under the lock; cur's count may be read from another CPU (see Locking). */
 static bool smr_call_queue_empty(struct smr_call_pcpu *q)
 {
-	return !q->cur.cnt && !q->closing.cnt && !q->wait_nr && !q->done.cnt &&
-	       !q->inflight;
+	return !READ_ONCE(q->cur.cnt) && !q->closing.cnt && !q->wait_nr &&
+	       !q->done.cnt && !q->inflight;
 }
+
+/* Under the lock: may the caller touch @q's cur (see Locking)? */
+static bool smr_call_cur_mine(struct smr_call_pcpu *q)
+{
+	lockdep_assert_held(&q->lock);
+	return q->offline || q->cpu == smp_processor_id();
+}
+
+/* The domain's queues, NULL before its first call (see the top of file). */
+static struct smr_call_pcpu __percpu *smr_call_queues(struct smr *smr)
+{
+	/* Q1: seen initialized if seen; pairs with Q2 in smr_call_alloc(). */
+	return smp_load_acquire(&smr->calls);
+}
+
+/* A callback queue's share of a per-cpu counter, on this CPU. */
+#define smr_call_count(calls, stat, n)	\
+	this_cpu_add((calls)->stats[(stat) - SMR_STAT_PCPU_NR], n)
 
 static struct smr_cblist *smr_call_wait_slot(struct smr_call_pcpu *q,
 					     unsigned int i)
@@ -295,14 +382,13 @@ static bool smr_call_close_begin(struct smr_call_pcpu *q, bool age)
 {
 	unsigned int i;
 
-	lockdep_assert_held(&q->lock);
 	/* Batches closed before this tick have now aged by one. */
 	if (age)
 		for (i = 0; i < q->wait_nr; i++)
 			smr_call_wait_slot(q, i)->aged = true;
-	if (!q->cur.cnt || q->closing.cnt)
+	if (!smr_call_cur_mine(q) || !q->cur.cnt || q->closing.cnt)
 		return false;
-	cblist_move(&q->closing, &q->cur);
+	smr_cur_take(&q->closing, &q->cur);
 	return true;
 }
 
@@ -328,24 +414,28 @@ static void smr_call_close_end(struct smr *smr, struct smr_call_pcpu *q,
 		newest = smr_call_wait_slot(q, q->wait_nr++);
 		cblist_move(newest, &q->closing);
 	}
-	smr_stat_inc(smr, SMR_STAT_CALL_BATCH);
+	smr_call_count(smr->calls, SMR_STAT_CALL_BATCH, 1);
 	if (smr_call_over_limit(smr) && !q->expedite) {
 		smr_stat_inc(smr, SMR_STAT_CALL_EXPEDITE);
-		q->expedite = true;
+		WRITE_ONCE(q->expedite, true);
 	}
 }
 
 /*
- * Close the collecting batch with one goal (see above); @age: the tick
- * calls, so the batches already closed have aged.  Returns true when the
+ * Close the collecting batch with one goal (see above), on the queue's
+ * CPU; @age: the tick calls, so the batches already closed have aged;
+ * @expedite: and have the worker wait for it.  Returns true when the
  * worker must be kicked because the queue is expedited.
  */
-static bool smr_call_close(struct smr *smr, struct smr_call_pcpu *q, bool age)
+static bool smr_call_close(struct smr *smr, struct smr_call_pcpu *q, bool age,
+			   bool expedite)
 {
 	unsigned long flags, goal;
 	bool kick;
 
 	raw_spin_lock_irqsave(&q->lock, flags);
+	if (expedite)
+		WRITE_ONCE(q->expedite, true);
 	if (!smr_call_close_begin(q, age)) {
 		kick = q->expedite || q->offline;
 		raw_spin_unlock_irqrestore(&q->lock, flags);
@@ -426,13 +516,85 @@ static void smr_call_double(struct smr *smr, struct smr_node *node)
 	smr_stat_inc(smr, SMR_STAT_MISUSE);
 }
 
+/* ---- The early list: before the queues exist ------------------------ */
+
+/*
+ * Push @node on the domain's early list and have the init worker run it
+ * (see the top of this file).  Counted first, so that the queues' workers
+ * see it pending (Q4) before any later call of this CPU can reach them.
+ */
+static void smr_call_early(struct smr *smr, struct smr_node *node)
+{
+	struct smr_node *first = READ_ONCE(smr->call_early);
+	long objs;
+
+	atomic_inc(&smr->call_early_nr);
+	smr_stat_inc(smr, SMR_STAT_CALL_QUEUED);
+	objs = atomic_long_inc_return(&smr->call_pending_objs);
+	smr_call_peak(&smr->call_peak_objs, objs);
+	/*
+	 * Q3: the fully ordered cmpxchg orders what the caller unpublished
+	 * before the push, and so before the init worker's xchg that takes
+	 * the node and its smr_advance() (W) that gives the node's goal.
+	 */
+	do {
+		node->next = first;
+	} while (!try_cmpxchg(&smr->call_early, &first, node));
+	queue_work(smr_call_wq, &smr->call_init_work);
+}
+
+/* ---- smr_call() --------------------------------------------------------- */
+
+/*
+ * An offline queue, from an interrupt on its dying CPU: under the lock,
+ * and expedited (no tick runs there any more).
+ */
+static void smr_call_add_offline(struct smr_call_pcpu *q,
+				 struct smr_node *node, size_t size)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&q->lock, flags);
+	smr_cur_add(&q->cur, node, size);
+	raw_spin_unlock_irqrestore(&q->lock, flags);
+}
+
+/*
+ * Append @node to this CPU's cur, without the lock (see Locking).
+ * Return: true when the batch must be closed now.
+ */
+static bool smr_call_add(struct smr_call_pcpu __percpu *calls,
+			 struct smr_node *node, size_t size, bool expedite)
+{
+	struct smr_call_pcpu *q = this_cpu_ptr(calls);
+	unsigned long flags;
+	bool first, close;
+
+	local_irq_save(flags);
+	smr_call_count(calls, SMR_STAT_CALL_QUEUED, 1);
+	if (unlikely(q->offline)) {
+		local_irq_restore(flags);
+		smr_call_add_offline(q, node, size);
+		return true;
+	}
+	first = !q->cur.cnt;
+	smr_cur_add(&q->cur, node, size);
+	close = expedite || q->cur.cnt >= call_cnt_cap ||
+		q->cur.bytes >= call_size_cap || READ_ONCE(q->expedite);
+	local_irq_restore(flags);
+	/* Promoted even if this CPU goes idle or tickless next. */
+	if (first)
+		smr_tick_kick();
+	return close;
+}
+
 /* smr_call() and smr_kfree(): queue @node on this CPU, close and kick. */
 static void smr_call_queue(struct smr *smr, struct smr_node *node,
 			   size_t size, void (*cb)(struct smr_node *node))
 {
+	bool expedite = size == SMR_CALL_EXPEDITE, kick = false;
+	struct smr_call_pcpu __percpu *calls;
 	struct smr_call_pcpu *q;
-	unsigned long flags;
-	bool close, kick = false;
 
 	/* Before the node is touched: a queued node is not ours to change. */
 	if (smr_node_debug_queue(node)) {
@@ -440,23 +602,22 @@ static void smr_call_queue(struct smr *smr, struct smr_node *node,
 		return;
 	}
 	node->cb = cb;
+	calls = smr_call_queues(smr);
+	if (unlikely(!calls))
+		calls = smr_call_alloc_now(smr);
+	if (unlikely(!calls)) {
+		smr_call_early(smr, node);
+		return;
+	}
 
 	/*
 	 * Stay on this CPU: q is its queue, and a close in flight on it is
 	 * not to be preempted (interrupts and the tick skip closing meanwhile).
 	 */
 	preempt_disable();
-	q = this_cpu_ptr(smr->calls);
-	raw_spin_lock_irqsave(&q->lock, flags);
-	cblist_add(&q->cur, node, size == SMR_CALL_EXPEDITE ? 0 : size);
-	smr_stat_inc(smr, SMR_STAT_CALL_QUEUED);
-	if (size == SMR_CALL_EXPEDITE)
-		q->expedite = true;
-	close = q->expedite || q->offline || q->cur.cnt >= call_cnt_cap ||
-		q->cur.bytes >= call_size_cap;
-	raw_spin_unlock_irqrestore(&q->lock, flags);
-	if (close) {
-		kick = smr_call_close(smr, q, false);
+	q = this_cpu_ptr(calls);
+	if (smr_call_add(calls, node, expedite ? 0 : size, expedite)) {
+		kick = smr_call_close(smr, q, false, expedite);
 		/*
 		 * A full batch: older ones whose goal is met need not wait
 		 * for the tick.  Under a flood this bounds the pending
@@ -466,8 +627,6 @@ static void smr_call_queue(struct smr *smr, struct smr_node *node,
 	}
 	if (kick)
 		queue_work_on(q->cpu, smr_call_wq, &q->work);
-	/* Promoted even if this CPU goes idle or tickless next. */
-	smr_tick_kick();
 	preempt_enable();
 }
 
@@ -557,12 +716,16 @@ EXPORT_SYMBOL_GPL(__smr_kfree);
  */
 void smr_call_tick(struct smr *smr)
 {
-	struct smr_call_pcpu *q = this_cpu_ptr(smr->calls);
+	struct smr_call_pcpu __percpu *calls = smr_call_queues(smr);
+	struct smr_call_pcpu *q;
 	bool kick;
 
+	if (!calls)
+		return;
+	q = this_cpu_ptr(calls);
 	if (!READ_ONCE(q->cur.cnt) && !READ_ONCE(q->wait_nr))
 		return;
-	kick = smr_call_close(smr, q, true);
+	kick = smr_call_close(smr, q, true, false);
 	kick |= smr_call_promote(smr, q);
 	if (kick)
 		queue_work_on(q->cpu, smr_call_wq, &q->work);
@@ -579,8 +742,12 @@ void smr_call_tick(struct smr *smr)
  */
 bool smr_call_busy(struct smr *smr)
 {
-	struct smr_call_pcpu *q = this_cpu_ptr(smr->calls);
+	struct smr_call_pcpu __percpu *calls = smr_call_queues(smr);
+	struct smr_call_pcpu *q;
 
+	if (!calls)
+		return false;
+	q = this_cpu_ptr(calls);
 	return READ_ONCE(q->cur.cnt) || READ_ONCE(q->closing.cnt) ||
 	       READ_ONCE(q->wait_nr);
 }
@@ -597,7 +764,9 @@ bool smr_call_busy(struct smr *smr)
  * that has its callbacks in the batch being closed or older, all taken
  * below; whoever expedites it after sets the flag again and kicks the
  * worker.  While another close is in flight the flag stays: that closer
- * kicks the worker when it is done.
+ * kicks the worker when it is done; so it does when the worker runs on
+ * another CPU while the queue's is online, where cur is not the worker's
+ * to take: the queue's tick closes it and kicks the worker again.
  */
 static bool smr_call_take(struct smr_call_pcpu *q, struct smr_cblist *out)
 {
@@ -606,8 +775,8 @@ static bool smr_call_take(struct smr_call_pcpu *q, struct smr_cblist *out)
 
 	raw_spin_lock_irqsave(&q->lock, flags);
 	wait = q->expedite || q->offline;
-	if (wait && !q->closing.cnt) {
-		q->expedite = false;
+	if (wait && !q->closing.cnt && smr_call_cur_mine(q)) {
+		WRITE_ONCE(q->expedite, false);
 		close = smr_call_close_begin(q, false);
 	}
 	raw_spin_unlock_irqrestore(&q->lock, flags);
@@ -660,6 +829,21 @@ static void smr_call_requeue(struct smr_call_pcpu *q, struct smr_cblist *list)
 
 static void smr_barrier_cb(struct smr_node *node);
 
+/* Run one callback; 1 if it counts as invoked, 0 for a barrier marker. */
+static unsigned int smr_call_invoke_one(struct smr_node *node)
+{
+	bool marker = node->cb == smr_barrier_cb;
+
+	/* Barrier markers are neither queued nor invoked callbacks. */
+	if (!marker)
+		smr_node_debug_unqueue(node);
+	if (smr_node_is_kfree(node))
+		smr_node_kfree(node);
+	else
+		node->cb(node);
+	return !marker;
+}
+
 /*
  * Invoke @list once its goal is met.  False when the goal cannot be met
  * while the worker waits -- the worker's own sleepable section holds it,
@@ -669,7 +853,7 @@ static bool smr_call_invoke(struct smr *smr, struct smr_call_pcpu *q,
 			    struct smr_cblist *list)
 {
 	struct smr_node *node = list->head, *next;
-	unsigned long flags;
+	unsigned long flags, invoked = 0;
 
 	/* Block until the newest goal is reached (at once if promoted). */
 	if (!smr_poll(smr, list->goal) &&
@@ -685,18 +869,16 @@ static bool smr_call_invoke(struct smr *smr, struct smr_call_pcpu *q,
 	trace_smr_call_batch_invoked(smr->name, q->cpu, list->cnt, list->goal);
 	while (node) {
 		next = node->next;
-		/* Barrier markers are neither queued nor invoked callbacks. */
-		if (node->cb != smr_barrier_cb) {
-			smr_node_debug_unqueue(node);
-			smr_stat_inc(smr, SMR_STAT_CALL_INVOKED);
+		/* Counted in bulk, but before a barrier's waiter looks. */
+		if (node->cb == smr_barrier_cb && invoked) {
+			smr_call_count(smr->calls, SMR_STAT_CALL_INVOKED, invoked);
+			invoked = 0;
 		}
-		if (smr_node_is_kfree(node))
-			smr_node_kfree(node);
-		else
-			node->cb(node);
+		invoked += smr_call_invoke_one(node);
 		node = next;
 		cond_resched();
 	}
+	smr_call_count(smr->calls, SMR_STAT_CALL_INVOKED, invoked);
 
 	raw_spin_lock_irqsave(&q->lock, flags);
 	q->inflight = 0;
@@ -709,9 +891,168 @@ static void smr_call_work(struct work_struct *work)
 	struct smr_call_pcpu *q = container_of(work, struct smr_call_pcpu, work);
 	struct smr_cblist list;
 
+	/*
+	 * Q5: early callbacks first (pairs with Q4 in smr_call_early_run()):
+	 * they are older than anything of this queue's CPU queued after them.
+	 * The init worker kicks this one when the last has run.
+	 */
+	if (atomic_read_acquire(&q->smr->call_early_nr))
+		return;
 	while (smr_call_take(q, &list))
 		if (!smr_call_invoke(q->smr, q, &list))
 			break;
+}
+
+/* ---- The init worker --------------------------------------------------- */
+
+/*
+ * Initialize @calls and publish them, unless other queues were published
+ * first: then free @calls.  Under cpus_read_lock(): the online state read
+ * here is the one the hotplug hooks last left; those that run after the
+ * unlock find the queues published and update it.
+ * Return: the domain's queues.
+ */
+static struct smr_call_pcpu __percpu *
+smr_call_publish(struct smr *smr, struct smr_call_pcpu __percpu *calls)
+{
+	struct smr_call_pcpu __percpu *old = NULL;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct smr_call_pcpu *q = per_cpu_ptr(calls, cpu);
+
+		raw_spin_lock_init(&q->lock);
+		smr_cur_init(&q->cur);
+		cblist_init(&q->closing);
+		cblist_init(&q->done);
+		INIT_WORK(&q->work, smr_call_work);
+		q->smr = smr;
+		q->cpu = cpu;
+		q->offline = !cpu_online(cpu);
+	}
+	/* Q2: initialized before seen; pairs with Q1 in smr_call_queues(). */
+	if (try_cmpxchg_release(&smr->calls, &old, calls))
+		return calls;
+	free_percpu(calls);
+	return old;
+}
+
+/* The init worker: allocate the queues, sleeping if need be. */
+static void smr_call_alloc(struct smr *smr)
+{
+	struct smr_call_pcpu __percpu *calls;
+
+	calls = alloc_percpu(struct smr_call_pcpu);
+	if (!calls)
+		return;
+	cpus_read_lock();
+	smr_call_publish(smr, calls);
+	cpus_read_unlock();
+}
+
+/*
+ * The first call, where it can allocate at once: in a preemptible
+ * context, where taking the per-cpu allocator's spinlock is allowed, even
+ * on PREEMPT_RT, and with an atomic allocation (the caller may be in an
+ * RCU read section), if no CPU hotplug is in flight (the caller may be a
+ * hotplug callback).  Elsewhere, and if that fails: NULL, the early list.
+ */
+static struct smr_call_pcpu __percpu *smr_call_alloc_now(struct smr *smr)
+{
+	struct smr_call_pcpu __percpu *calls;
+
+	if (!preemptible())
+		return NULL;
+	calls = alloc_percpu_gfp(struct smr_call_pcpu, GFP_NOWAIT | __GFP_NOWARN);
+	if (!calls)
+		return NULL;
+	if (!cpus_read_trylock()) {
+		free_percpu(calls);
+		return NULL;
+	}
+	calls = smr_call_publish(smr, calls);
+	cpus_read_unlock();
+	return calls;
+}
+
+/* Reverse the early list, newest first, into the order of the calls. */
+static struct smr_node *smr_call_early_fifo(struct smr_node *node,
+					    unsigned long *n)
+{
+	struct smr_node *fifo = NULL, *next;
+
+	for (*n = 0; node; node = next, ++*n) {
+		next = node->next;
+		node->next = fifo;
+		fifo = node;
+	}
+	return fifo;
+}
+
+/*
+ * Take the early list, wait for a goal taken after it and invoke it.
+ * False when the list was empty.
+ */
+static bool smr_call_early_run(struct smr *smr)
+{
+	struct smr_node *node, *next;
+	unsigned long goal, n;
+
+	/* Q3: pairs with the push in smr_call_early(). */
+	node = xchg(&smr->call_early, NULL);
+	if (!node)
+		return false;
+	node = smr_call_early_fifo(node, &n);
+	goal = smr_advance(smr);
+	if (!smr_synchronize_goal(smr, goal)) {
+		/* A callback left the worker inside a sleepable section. */
+		WARN_ONCE(1, "smr: %s: callback worker inside its own sleepable section; %lu callbacks wait\n",
+			  smr->name, n);
+		while (!smr_poll_aged(smr, goal))
+			schedule_timeout_uninterruptible(1);
+	}
+	/* Accounted first, so that a barrier callback finds the counts final. */
+	atomic_long_sub(n, &smr->call_pending_objs);
+	for (; node; node = next) {
+		next = node->next;
+		smr_call_invoke_one(node);
+		cond_resched();
+	}
+	smr_stat_add(smr, SMR_STAT_CALL_INVOKED, n);
+	/*
+	 * Q4: the callbacks ran before the queues' workers may run later
+	 * ones; pairs with Q5 in smr_call_work().
+	 */
+	smp_mb__before_atomic();
+	atomic_sub(n, &smr->call_early_nr);
+	return true;
+}
+
+/*
+ * The early callbacks have run: the queues' workers, which ran nothing
+ * meanwhile (Q5), may run theirs.  Every one is kicked, each time the
+ * early list is found drained (in practice once per domain):
+ * a worker that finds nothing to do returns at once.
+ */
+static void smr_call_kick_all(struct smr_call_pcpu __percpu *calls)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		queue_work_on(cpu, smr_call_wq, &per_cpu_ptr(calls, cpu)->work);
+}
+
+static void smr_call_init_work(struct work_struct *work)
+{
+	struct smr *smr = container_of(work, struct smr, call_init_work);
+	bool ran = false;
+
+	if (!smr->calls)
+		smr_call_alloc(smr);
+	while (smr_call_early_run(smr))
+		ran = true;
+	if (ran && smr->calls && !atomic_read(&smr->call_early_nr))
+		smr_call_kick_all(smr->calls);
 }
 
 /* ---- smr_barrier() ------------------------------------------------------ */
@@ -724,6 +1065,8 @@ struct smr_barrier_state {
 struct smr_barrier_node {
 	struct smr_node node;
 	struct smr_barrier_state *state;
+	struct smr_call_pcpu *q;
+	bool queued;
 };
 
 static void smr_barrier_cb(struct smr_node *node)
@@ -735,27 +1078,58 @@ static void smr_barrier_cb(struct smr_node *node)
 }
 
 /*
+ * Queue @b behind everything on @q and expedite it; false if @q is empty.
+ * Under the lock, on @q's CPU or with @q offline: cur is ours (Locking).
+ */
+static bool smr_barrier_add(struct smr_call_pcpu *q, struct smr_barrier_node *b)
+{
+	lockdep_assert_held(&q->lock);
+	if (smr_call_queue_empty(q))
+		return false;
+	b->node.cb = smr_barrier_cb;
+	atomic_inc(&b->state->remaining);
+	smr_cur_add(&q->cur, &b->node, 0);
+	WRITE_ONCE(q->expedite, true);
+	return true;
+}
+
+/* On @b->q's CPU, in hardirq context. */
+static void smr_barrier_ipi(void *arg)
+{
+	struct smr_barrier_node *b = arg;
+
+	raw_spin_lock(&b->q->lock);
+	b->queued = smr_barrier_add(b->q, b);
+	raw_spin_unlock(&b->q->lock);
+}
+
+/*
  * Queue @b behind everything on @cpu's queue and expedite it; false if
- * the queue is empty.  The worker closes the batch.
+ * the queue is empty.  The worker closes the batch.  Only its CPU appends
+ * to an online queue's cur, so the marker is queued there, by an IPI; an
+ * offline queue is appended to under the lock.  A CPU that goes offline
+ * meanwhile, refusing the IPI, has marked its queue offline first.
  */
 static bool smr_barrier_queue(struct smr *smr, int cpu, struct smr_barrier_node *b)
 {
 	struct smr_call_pcpu *q = per_cpu_ptr(smr->calls, cpu);
 	unsigned long flags;
-	bool queued = false;
+	bool online;
 
-	raw_spin_lock_irqsave(&q->lock, flags);
-	if (!smr_call_queue_empty(q)) {
-		b->node.cb = smr_barrier_cb;
-		atomic_inc(&b->state->remaining);
-		cblist_add(&q->cur, &b->node, 0);
-		q->expedite = true;
-		queued = true;
-	}
-	raw_spin_unlock_irqrestore(&q->lock, flags);
-	if (queued)
+	b->q = q;
+	b->queued = false;
+	do {
+		raw_spin_lock_irqsave(&q->lock, flags);
+		online = !q->offline;
+		if (!online)
+			b->queued = smr_barrier_add(q, b);
+		else if (smr_call_queue_empty(q))
+			online = false;
+		raw_spin_unlock_irqrestore(&q->lock, flags);
+	} while (online && smp_call_function_single(cpu, smr_barrier_ipi, b, 1));
+	if (b->queued)
 		queue_work_on(cpu, smr_call_wq, &q->work);
-	return queued;
+	return b->queued;
 }
 
 /**
@@ -768,7 +1142,9 @@ static bool smr_barrier_queue(struct smr *smr, int cpu, struct smr_barrier_node 
  * callbacks it waits for, too -- may not be waited for.  Use it before
  * tearing down what callbacks use, e.g. before a module that queued
  * callbacks is unloaded; smr_domain_free() repeats it until every queue is
- * empty.
+ * empty.  First it waits for the domain's init worker, which runs the
+ * callbacks queued before the domain had queues.  The markers of online
+ * CPUs are queued by an IPI to each CPU whose queue is not empty.
  *
  * Called inside a section of @smr, sleepable or not, it cannot wait (the
  * callbacks wait for that section): it warns and returns.  From one of
@@ -788,6 +1164,12 @@ void smr_barrier(struct smr *smr)
 			    "barrier inside a section"))
 		return;
 	might_sleep();
+	/* The callbacks queued before the queues existed have run after it. */
+	flush_work(&smr->call_init_work);
+	if (!smr_call_queues(smr)) {
+		smr_stat_inc(smr, SMR_STAT_BARRIER);
+		return;
+	}
 	/* No high-order allocation for many CPUs: kvcalloc falls back to vmalloc. */
 	nodes = kvcalloc(nr_cpu_ids, sizeof(*nodes), GFP_KERNEL | __GFP_NOFAIL);
 	atomic_set(&state.remaining, 1);
@@ -809,15 +1191,17 @@ EXPORT_SYMBOL_GPL(smr_barrier);
  * @queued: smr_call() calls that queued a callback
  * @invoked: callbacks run, never more than @queued
  *
- * Invoked is read first: a callback is counted as queued under its queue's
- * lock, and invoked by the worker after it took that lock, so whatever
- * invoked count is seen, the queued counts behind it are seen too.
+ * Invoked is read first: a callback is counted as queued before it is
+ * appended to its CPU's cur (or pushed on the early list), and invoked by
+ * a worker after it took it from there through the queue's lock (or the
+ * early list's xchg), so whatever invoked count is seen, the queued counts
+ * behind it are seen too.
  */
 void smr_call_stats(struct smr *smr, unsigned long *queued,
 		    unsigned long *invoked)
 {
 	*invoked = smr_stat_sum(smr, SMR_STAT_CALL_INVOKED);
-	/* Pairs with the queue lock's release/acquire chain described above. */
+	/* Pairs with the release/acquire chains described above. */
 	smp_rmb();
 	*queued = smr_stat_sum(smr, SMR_STAT_CALL_QUEUED);
 }
@@ -834,11 +1218,17 @@ void smr_call_stats(struct smr *smr, unsigned long *queued,
  */
 void smr_call_cpu_offline(struct smr *smr, int cpu)
 {
-	struct smr_call_pcpu *q = per_cpu_ptr(smr->calls, cpu);
+	struct smr_call_pcpu __percpu *calls = smr_call_queues(smr);
+	struct smr_call_pcpu *q;
 	unsigned long flags;
 
+	/* No queues yet: smr_call_alloc() reads the online state. */
+	if (!calls)
+		return;
+	q = per_cpu_ptr(calls, cpu);
+	/* On @cpu itself, interrupts off: no append to cur is in flight. */
 	raw_spin_lock_irqsave(&q->lock, flags);
-	q->offline = true;
+	WRITE_ONCE(q->offline, true);
 	raw_spin_unlock_irqrestore(&q->lock, flags);
 	queue_work_on(cpu, smr_call_wq, &q->work);
 }
@@ -850,43 +1240,36 @@ void smr_call_cpu_offline(struct smr *smr, int cpu)
  */
 void smr_call_cpu_online(struct smr *smr, int cpu)
 {
-	struct smr_call_pcpu *q = per_cpu_ptr(smr->calls, cpu);
+	struct smr_call_pcpu __percpu *calls = smr_call_queues(smr);
+	struct smr_call_pcpu *q;
 	unsigned long flags;
 
+	if (!calls)
+		return;
+	q = per_cpu_ptr(calls, cpu);
 	raw_spin_lock_irqsave(&q->lock, flags);
-	q->offline = false;
+	WRITE_ONCE(q->offline, false);
 	raw_spin_unlock_irqrestore(&q->lock, flags);
 }
 
 /**
- * smr_call_domain_init() - set up a new domain's callback queues
+ * smr_call_domain_init() - set up a new domain's callback state
  * @smr: the domain
  *
- * Return: 0 or -ENOMEM.
+ * The queues themselves are allocated on first use (smr_call_alloc()).
+ *
+ * Return: 0.
  */
 int smr_call_domain_init(struct smr *smr)
 {
-	int cpu;
-
-	smr->calls = alloc_percpu(struct smr_call_pcpu);
-	if (!smr->calls)
-		return -ENOMEM;
+	smr->calls = NULL;
+	smr->call_early = NULL;
+	atomic_set(&smr->call_early_nr, 0);
+	INIT_WORK(&smr->call_init_work, smr_call_init_work);
 	atomic_long_set(&smr->call_pending_objs, 0);
 	atomic_long_set(&smr->call_pending_bytes, 0);
 	smr->call_limit_objs = min_t(unsigned long, call_limit_objs, LONG_MAX);
 	smr->call_limit_bytes = min_t(unsigned long, call_limit_bytes, LONG_MAX);
-	for_each_possible_cpu(cpu) {
-		struct smr_call_pcpu *q = per_cpu_ptr(smr->calls, cpu);
-
-		raw_spin_lock_init(&q->lock);
-		cblist_init(&q->cur);
-		cblist_init(&q->closing);
-		cblist_init(&q->done);
-		INIT_WORK(&q->work, smr_call_work);
-		q->smr = smr;
-		q->cpu = cpu;
-		q->offline = !cpu_online(cpu);
-	}
 	return 0;
 }
 
@@ -896,6 +1279,10 @@ static bool smr_call_all_empty(struct smr *smr)
 	bool empty = true;
 	int cpu;
 
+	if (READ_ONCE(smr->call_early) || atomic_read(&smr->call_early_nr))
+		return false;
+	if (!smr->calls)
+		return true;
 	for_each_possible_cpu(cpu) {
 		struct smr_call_pcpu *q = per_cpu_ptr(smr->calls, cpu);
 
@@ -915,7 +1302,7 @@ static bool smr_call_all_empty(struct smr *smr)
  * Callbacks may queue more callbacks meanwhile (a callback that queues
  * its own node again, a chain): those run too.  Each round is a barrier,
  * then the workers are stopped; the queues are freed only once a round
- * finds them all empty.
+ * finds them all empty, and the early list too.
  *
  * Context: task context, may sleep.
  */
@@ -923,16 +1310,49 @@ void smr_call_domain_exit(struct smr *smr)
 {
 	int cpu;
 
-	if (!smr->calls)
-		return;
 	do {
 		smr_barrier(smr);
 		/* Wait for the workers, e.g. one finishing a marker's batch. */
-		for_each_possible_cpu(cpu)
-			cancel_work_sync(&per_cpu_ptr(smr->calls, cpu)->work);
+		flush_work(&smr->call_init_work);
+		if (smr->calls)
+			for_each_possible_cpu(cpu)
+				cancel_work_sync(&per_cpu_ptr(smr->calls, cpu)->work);
 	} while (!smr_call_all_empty(smr));
+	cancel_work_sync(&smr->call_init_work);
 	free_percpu(smr->calls);
 	smr->calls = NULL;
+}
+
+/**
+ * smr_call_stat_sum() - the callback queues' share of a counter
+ * @smr: the domain
+ * @stat: one of SMR_STAT_CALL_QUEUED, SMR_STAT_CALL_INVOKED and
+ *	SMR_STAT_CALL_BATCH
+ *
+ * Return: the sum over the queues of all CPUs, 0 before they exist.
+ */
+unsigned long smr_call_stat_sum(struct smr *smr, enum smr_stat stat)
+{
+	struct smr_call_pcpu __percpu *calls = smr_call_queues(smr);
+	unsigned long sum = 0;
+	int cpu;
+
+	if (!calls || stat < SMR_STAT_PCPU_NR || stat >= SMR_STAT_CALL_END)
+		return 0;
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(calls, cpu)->stats[stat - SMR_STAT_PCPU_NR]);
+	return sum;
+}
+
+/**
+ * smr_call_pcpu_bytes() - per-cpu bytes of a domain's callback queues
+ * @smr: the domain
+ *
+ * Return: sizeof(struct smr_call_pcpu) once the queues exist, else 0.
+ */
+size_t smr_call_pcpu_bytes(struct smr *smr)
+{
+	return smr_call_queues(smr) ? sizeof(struct smr_call_pcpu) : 0;
 }
 
 /**

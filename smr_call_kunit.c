@@ -8,6 +8,7 @@
 
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/jiffies.h>
@@ -43,19 +44,46 @@ static void call_probe_cb(struct smr_node *node)
 	complete(&p->ran);
 }
 
-static void call_probe_queue(struct call_probe *p, struct smr *smr, size_t size)
+static void call_probe_queue_cb(struct call_probe *p, struct smr *smr,
+				size_t size, void (*cb)(struct smr_node *node))
 {
 	p->smr = smr;
 	atomic_set(&p->runs, 0);
 	init_completion(&p->ran);
 	p->goal = smr_current(smr);
-	smr_call(smr, &p->node, size, call_probe_cb);
+	smr_call(smr, &p->node, size, cb);
+}
+
+static void call_probe_queue(struct call_probe *p, struct smr *smr, size_t size)
+{
+	call_probe_queue_cb(p, smr, size, call_probe_cb);
 }
 
 static bool call_probe_wait(struct call_probe *p)
 {
 	return wait_for_completion_timeout(&p->ran,
 					   msecs_to_jiffies(CALL_TEST_LIVENESS_MS));
+}
+
+/* A domain's per-cpu bytes before any callback: its struct smr_pcpu only. */
+static size_t call_bytes_unused(void)
+{
+	return sizeof(struct smr_pcpu);
+}
+
+/*
+ * Have @smr allocate its callback queues: one callback and a barrier,
+ * which waits for the init worker.  For the cases that look at what the
+ * queues do, not at the first calls.
+ */
+static void call_warm_up(struct kunit *test, struct smr *smr)
+{
+	struct call_probe p;
+
+	call_probe_queue(&p, smr, 0);
+	smr_barrier(smr);
+	KUNIT_ASSERT_EQ(test, atomic_read(&p.runs), 1);
+	KUNIT_ASSERT_GT(test, smr_domain_pcpu_bytes(smr), call_bytes_unused());
 }
 
 static int smr_call_test_init(struct kunit *test)
@@ -111,9 +139,11 @@ static void smr_call_inside_section(struct kunit *test)
 static void smr_call_size_cap_closes_batch(struct kunit *test)
 {
 	struct smr *smr = test->priv;
-	unsigned long batches = smr_stat_sum(smr, SMR_STAT_CALL_BATCH);
+	unsigned long batches;
 	struct call_probe p;
 
+	call_warm_up(test, smr);
+	batches = smr_stat_sum(smr, SMR_STAT_CALL_BATCH);
 	/* BH off: the tick cannot close the batch; only the size cap can. */
 	local_bh_disable();
 	call_probe_queue(&p, smr, INT_MAX);
@@ -453,6 +483,8 @@ static void smr_call_sleepable_goal_held_in_worker(struct kunit *test)
 	s->smr = smr;
 	init_completion(&s->entered);
 	init_completion(&s->kicked);
+	/* The queues' worker is the one to find itself blocked. */
+	call_warm_up(test, smr);
 	/* One CPU: the follower must land on the victim's queue. */
 	migrate_disable();
 	/* The kick's goal is older than the section: the section holds it not. */
@@ -773,6 +805,219 @@ static void smr_call_misuse_set_limits(struct kunit *test)
 			(unsigned long)LONG_MAX);
 }
 
+/* ---- The queues, allocated on first use --------------------------------- */
+
+/* smr_barrier() and smr_domain_free() on domains that never queued one. */
+static void smr_call_barrier_and_free_before_first_call(struct kunit *test)
+{
+	static const unsigned long flags[] = {
+		SMR_NONE, SMR_LAZY, SMR_DEFERRED | SMR_SLEEPABLE,
+	};
+	struct smr *smr;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		smr = smr_domain_create(flags[i], "kunit-call-unused");
+		KUNIT_ASSERT_NOT_NULL(test, smr);
+		KUNIT_EXPECT_EQ(test, smr_domain_pcpu_bytes(smr),
+				call_bytes_unused());
+		smr_barrier(smr);
+		smr_barrier(smr);
+		/* A barrier has nothing to wait for: it allocates nothing. */
+		KUNIT_EXPECT_EQ(test, smr_domain_pcpu_bytes(smr),
+				call_bytes_unused());
+		KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_BARRIER), 2UL);
+		KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_CALL_QUEUED), 0UL);
+		smr_domain_free(smr);
+	}
+}
+
+/*
+ * The first call of a domain from a preemptible context allocates the
+ * queues itself, at once (on kernels that can tell preemptible contexts).
+ */
+static void smr_call_first_call_allocates(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct call_probe p;
+
+	KUNIT_EXPECT_EQ(test, smr_domain_pcpu_bytes(smr), call_bytes_unused());
+	call_probe_queue(&p, smr, sizeof(p));
+	if (IS_ENABLED(CONFIG_PREEMPT_COUNT))
+		KUNIT_EXPECT_GT(test, smr_domain_pcpu_bytes(smr),
+				call_bytes_unused());
+	KUNIT_ASSERT_TRUE(test, call_probe_wait(&p));
+	KUNIT_EXPECT_TRUE(test, p.goal_met);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.runs), 1);
+}
+
+struct call_first_irq {
+	struct hrtimer timer;
+	struct call_probe p;
+};
+
+static enum hrtimer_restart call_first_irq_fn(struct hrtimer *t)
+{
+	struct call_first_irq *ci = container_of(t, struct call_first_irq, timer);
+
+	ci->p.goal = smr_current(ci->p.smr);
+	smr_call(ci->p.smr, &ci->p.node, sizeof(ci->p), call_probe_cb);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * The first call of a domain, from hardirq context, where no per-cpu
+ * memory can be allocated: it waits on the early list, runs once after
+ * its goal, and the queues exist afterwards.
+ */
+static void smr_call_first_call_from_hardirq(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct call_first_irq *ci;
+
+	/* Not on the stack: debugobjects tracks the timer. */
+	ci = kunit_kzalloc(test, sizeof(*ci), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ci);
+	KUNIT_EXPECT_EQ(test, smr_domain_pcpu_bytes(smr), call_bytes_unused());
+	ci->p.smr = smr;
+	init_completion(&ci->p.ran);
+	hrtimer_init(&ci->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	ci->timer.function = call_first_irq_fn;
+	hrtimer_start(&ci->timer, ns_to_ktime(100 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+	KUNIT_ASSERT_TRUE(test, call_probe_wait(&ci->p));
+	hrtimer_cancel(&ci->timer);
+	smr_barrier(smr);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ci->p.runs), 1);
+	KUNIT_EXPECT_TRUE(test, ci->p.goal_met);
+	KUNIT_EXPECT_GT(test, smr_domain_pcpu_bytes(smr), call_bytes_unused());
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_CALL_QUEUED), 1UL);
+	KUNIT_EXPECT_EQ(test, smr_stat_sum(smr, SMR_STAT_CALL_INVOKED), 1UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&smr->call_pending_objs), 0L);
+}
+
+#define CALL_TEST_FIRST_EARLY	32
+#define CALL_TEST_FIRST_NR	40
+
+/* An early callback that takes its time, so that later ones could pass. */
+static void call_slow_probe_cb(struct smr_node *node)
+{
+	usleep_range(100, 200);
+	call_probe_cb(node);
+}
+
+/*
+ * The first callbacks, queued where the queues cannot be allocated, wait
+ * on the early list, held by a sleepable section, while later calls of
+ * the same CPU go to the queues the init worker allocated meanwhile: they
+ * must still run after them, in order, and none before the section ends,
+ * although the early ones take their time (the queues' worker must not
+ * run its callbacks meanwhile).
+ */
+static void smr_call_order_across_first_use(struct kunit *test)
+{
+	struct smr *smr = smr_domain_create(SMR_SLEEPABLE, "kunit-call-first");
+	struct call_probe *p;
+	struct smr_tracker tracker;
+	unsigned long deadline;
+	unsigned int i, ran = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, smr);
+	p = kunit_kcalloc(test, CALL_TEST_FIRST_NR, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	smr_enter_sleepable(smr, &tracker);
+	migrate_disable();	/* one CPU's callbacks */
+	/* Not preemptible: the first calls cannot allocate the queues. */
+	preempt_disable();
+	for (i = 0; i < CALL_TEST_FIRST_EARLY; i++)
+		call_probe_queue_cb(&p[i], smr, 0, call_slow_probe_cb);
+	preempt_enable();
+	deadline = jiffies + msecs_to_jiffies(CALL_TEST_LIVENESS_MS);
+	while (smr_domain_pcpu_bytes(smr) == call_bytes_unused() &&
+	       time_before(jiffies, deadline))
+		usleep_range(1000, 2000);
+	KUNIT_EXPECT_GT(test, smr_domain_pcpu_bytes(smr), call_bytes_unused());
+	for (i = CALL_TEST_FIRST_EARLY; i < CALL_TEST_FIRST_NR; i++)
+		call_probe_queue(&p[i], smr, i % 2 ? SMR_CALL_EXPEDITE : 16);
+	migrate_enable();
+	msleep(50);	/* plenty of ticks: every callback must still wait */
+	for (i = 0; i < CALL_TEST_FIRST_NR; i++)
+		ran += atomic_read(&p[i].runs);
+	KUNIT_EXPECT_EQ(test, ran, 0U);
+	smr_leave_sleepable(smr, &tracker);
+	for (i = 0; i < CALL_TEST_FIRST_NR; i++)
+		KUNIT_ASSERT_TRUE(test, call_probe_wait(&p[i]));
+	for (i = 0; i < CALL_TEST_FIRST_NR; i++) {
+		KUNIT_EXPECT_EQ(test, atomic_read(&p[i].runs), 1);
+		KUNIT_EXPECT_TRUE(test, p[i].goal_met);
+	}
+	for (i = 1; i < CALL_TEST_FIRST_NR; i++)
+		KUNIT_EXPECT_LT_MSG(test, p[i - 1].order, p[i].order,
+				    "callback %u ran before callback %u", i, i - 1);
+	smr_domain_free(smr);
+}
+
+#ifdef CONFIG_HOTPLUG_CPU
+struct call_on_cpu {
+	struct call_probe *p;
+	struct smr *smr;
+};
+
+static long call_on_cpu_fn(void *arg)
+{
+	struct call_on_cpu *c = arg;
+
+	call_probe_queue(c->p, c->smr, 16);
+	return 0;
+}
+
+/*
+ * A CPU goes offline before the domain's first callback and comes back
+ * after it: the queues, allocated meanwhile, must know which CPUs are
+ * online, callbacks queued there afterwards must run, and so must those
+ * of a CPU that goes offline again right after queueing them.
+ */
+static void smr_call_hotplug_before_first_use(struct kunit *test)
+{
+	struct smr *smr = test->priv;
+	struct call_probe p[3];
+	struct call_on_cpu c = { .smr = smr };
+	unsigned int cpu;
+
+	if (num_online_cpus() < 2) {
+		kunit_skip(test, "needs two CPUs");
+		return;
+	}
+	cpu = cpumask_any_but(cpu_online_mask, 0);
+	if (remove_cpu(cpu)) {
+		kunit_skip(test, "CPU %u cannot go offline", cpu);
+		return;
+	}
+	call_probe_queue(&p[0], smr, 16);
+	KUNIT_EXPECT_TRUE(test, call_probe_wait(&p[0]));
+	smr_barrier(smr);
+	KUNIT_ASSERT_EQ(test, add_cpu(cpu), 0);
+	c.p = &p[1];
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, call_on_cpu_fn, &c), 0L);
+	KUNIT_EXPECT_TRUE(test, call_probe_wait(&p[1]));
+	c.p = &p[2];
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, call_on_cpu_fn, &c), 0L);
+	KUNIT_EXPECT_EQ(test, remove_cpu(cpu), 0);
+	KUNIT_EXPECT_TRUE(test, call_probe_wait(&p[2]));
+	smr_barrier(smr);
+	KUNIT_EXPECT_EQ(test, add_cpu(cpu), 0);
+	KUNIT_EXPECT_TRUE(test, p[0].goal_met);
+	KUNIT_EXPECT_TRUE(test, p[1].goal_met);
+	KUNIT_EXPECT_TRUE(test, p[2].goal_met);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p[2].runs), 1);
+}
+#else
+static void smr_call_hotplug_before_first_use(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_HOTPLUG_CPU");
+}
+#endif
+
 static struct kunit_case smr_call_cases[] = {
 	KUNIT_CASE(smr_call_runs_once_after_goal),
 	KUNIT_CASE(smr_call_expedite),
@@ -797,6 +1042,11 @@ static struct kunit_case smr_call_cases[] = {
 	KUNIT_CASE(smr_kvfree_vmalloc_held_by_reader),
 	KUNIT_CASE(smr_kfree_many_and_null),
 	KUNIT_CASE(smr_kfree_misuse_node_too_far),
+	KUNIT_CASE(smr_call_barrier_and_free_before_first_call),
+	KUNIT_CASE(smr_call_first_call_allocates),
+	KUNIT_CASE(smr_call_first_call_from_hardirq),
+	KUNIT_CASE(smr_call_order_across_first_use),
+	KUNIT_CASE(smr_call_hotplug_before_first_use),
 	{}
 };
 

@@ -155,13 +155,19 @@ static_assert(offsetof(struct smr, clock) >= offsetofend(struct smr, flags));
 static_assert(offsetof(struct smr_pcpu, deferred) >= SMP_CACHE_BYTES);
 static_assert(offsetof(struct smr, clock) % SMP_CACHE_BYTES == 0);
 static_assert(sizeof(struct smr) % SMP_CACHE_BYTES == 0);
-static_assert(offsetof(struct smr_pcpu, sl_locks) % SMP_CACHE_BYTES == 0);
 static_assert(offsetof(struct smr_pcpu, sl_locks) >=
 	      offsetofend(struct smr_pcpu, stats));
 /* The sleepable grace periods, written per period, off the clock's lines. */
 static_assert(offsetof(struct smr, sleep) % SMP_CACHE_BYTES == 0);
 static_assert(offsetof(struct smr, sleep) >=
 	      offsetofend(struct smr, cache_pending_bytes));
+/*
+ * Footprint: per CPU, a domain costs its struct smr_pcpu, four lines, and
+ * once it queued a callback its callback queues too (smr_call.c).
+ */
+#if SMP_CACHE_BYTES == 64
+static_assert(sizeof(struct smr_pcpu) <= SMR_PCPU_BUDGET);
+#endif
 /* wr_seq, which every reader loads, is written only when the clock steps. */
 static_assert(offsetof(struct smr, clock.wr_seq) % SMP_CACHE_BYTES == 0);
 static_assert(offsetof(struct smr, clock.rd_seq) >=
@@ -194,23 +200,97 @@ static void smr_clock_params_init(bool wrap)
 }
 
 /**
+ * smr_stat_add() - count @n events on this CPU
+ * @smr: the domain
+ * @stat: the counter
+ * @n: how many
+ *
+ * A per-cpu counter (below SMR_STAT_PCPU_NR) is bumped on this CPU; any
+ * other goes to the domain-wide array.  The callback queues count their
+ * own per-cpu share of SMR_STAT_CALL_* (smr_call.c); what reaches here of
+ * those was counted before the queues existed.
+ */
+void smr_stat_add(struct smr *smr, enum smr_stat stat, unsigned long n)
+{
+	/*
+	 * Counters are bumped from NMI too (misuse in an NMI section).
+	 * this_cpu_add() is NMI-safe where the architecture says so (x86:
+	 * one instruction; arm64: an atomic), as are atomics; elsewhere it
+	 * may be a read-modify-write with interrupts off that an NMI would
+	 * tear, so an NMI counts nothing there.
+	 */
+	if (!IS_ENABLED(CONFIG_ARCH_HAVE_NMI_SAFE_CMPXCHG) && in_nmi())
+		return;
+	if (stat < SMR_STAT_PCPU_NR)
+		this_cpu_add(smr->pcpu->stats[stat], n);
+	else
+		atomic_long_add(n, &smr->stats[stat - SMR_STAT_PCPU_NR]);
+}
+
+/**
  * smr_stat_inc() - count one event on this CPU
  * @smr: the domain
  * @stat: the counter
  */
 void smr_stat_inc(struct smr *smr, enum smr_stat stat)
 {
-	/*
-	 * Counters are bumped from NMI too (misuse in an NMI section).
-	 * this_cpu_inc() is NMI-safe where the architecture says so (x86:
-	 * one instruction; arm64: an atomic); elsewhere it may be a
-	 * read-modify-write with interrupts off that an NMI would tear, so
-	 * an NMI counts nothing there.
-	 */
-	if (!IS_ENABLED(CONFIG_ARCH_HAVE_NMI_SAFE_CMPXCHG) && in_nmi())
-		return;
-	this_cpu_inc(smr->pcpu->stats[stat]);
+	smr_stat_add(smr, stat, 1);
 }
+
+/**
+ * smr_stat_sum() - one event counter of a domain, all CPUs together
+ * @smr: the domain
+ * @stat: the counter
+ *
+ * For debugfs and tests; the sum is not a snapshot.
+ *
+ * Return: the sum.
+ */
+unsigned long smr_stat_sum(struct smr *smr, enum smr_stat stat)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	if (stat >= SMR_STAT_NR)
+		return 0;
+	if (stat < SMR_STAT_PCPU_NR) {
+		for_each_possible_cpu(cpu) {
+			struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
+
+			/* Sleepable sections count themselves, in sl_locks. */
+			if (stat == SMR_STAT_SLEEPABLE)
+				sum += READ_ONCE(pcpu->sl_locks[0]) +
+				       READ_ONCE(pcpu->sl_locks[1]);
+			else
+				sum += READ_ONCE(pcpu->stats[stat]);
+		}
+		return sum;
+	}
+	sum = atomic_long_read(&smr->stats[stat - SMR_STAT_PCPU_NR]);
+	if (stat < SMR_STAT_CALL_END)
+		sum += smr_call_stat_sum(smr, stat);
+	return sum;
+}
+EXPORT_SYMBOL_GPL(smr_stat_sum);
+
+/**
+ * smr_domain_pcpu_bytes() - the per-cpu memory a domain uses now
+ * @smr: the domain
+ *
+ * Measured from what is allocated for @smr: its struct smr_pcpu, and its
+ * callback queues once the first smr_call() or smr_kfree() created them.
+ * Per possible CPU; struct smr itself, debugfs and the caches' own
+ * per-cpu state are not counted.
+ *
+ * Return: bytes per CPU.
+ */
+size_t smr_domain_pcpu_bytes(struct smr *smr)
+{
+	if (smr_null(smr))
+		return 0;
+	return sizeof(*smr->pcpu) + smr_call_pcpu_bytes(smr);
+}
+EXPORT_SYMBOL_GPL(smr_domain_pcpu_bytes);
 
 static inline bool smr_seq_valid(unsigned long seq)
 {
@@ -726,7 +806,7 @@ static void smr_scan_cap_lazy(struct smr *smr, struct smr_scan *st)
 	st->min = smr_seq_min(st->min, done + smr_clock_params.inc);
 }
 
-/* Fold one CPU's slots and sleepable readers into @st. */
+/* Fold one CPU's slots into @st (sleepable readers: smr_sleepers_scan()). */
 static void smr_scan_cpu(struct smr *smr, struct smr_scan *st, int cpu,
 			 bool self)
 {
@@ -739,8 +819,6 @@ static void smr_scan_cpu(struct smr *smr, struct smr_scan *st, int cpu,
 		if (seq != SMR_SEQ_INVALID && SMR_SEQ_LT(seq, st->goal))
 			smr_stall_report_remote(smr, cpu, ctx, seq);
 	}
-	if (smr_sleepers_present(pcpu))
-		smr_sleepers_scan(pcpu, st);
 }
 
 /*
@@ -1257,7 +1335,6 @@ static void smr_pcpu_init(struct smr *smr, struct smr_pcpu *pcpu)
 
 	for (ctx = 0; ctx < SMR_CTX_NR; ctx++)
 		pcpu->rd_seq[ctx] = smr_slot_idle(smr);
-	smr_sleepers_init(pcpu);
 }
 
 /**
@@ -1277,6 +1354,7 @@ static void smr_pcpu_init(struct smr *smr, struct smr_pcpu *pcpu)
 struct smr *smr_domain_create(unsigned long flags, const char *name)
 {
 	struct smr *smr;
+	int cpu;
 
 	might_sleep();
 	if (smr_domain_check(flags, name))

@@ -2,7 +2,8 @@
 /*
  * debugfs view of SMR domains: /sys/kernel/debug/smr/<domain>/{stats,clock}
  *
- * stats: the per-cpu event counters of a domain, summed over all CPUs.
+ * stats: the event counters of a domain, summed over all CPUs, its pending
+ *        callbacks and cache objects, and its per-cpu bytes (pcpu_bytes).
  * clock: both hands of the clock and every online CPU's reader slots.
  */
 
@@ -45,6 +46,20 @@ static const char * const smr_stat_names[SMR_STAT_NR] = {
 	[SMR_STAT_CACHE_LEAKED]	= "cache_leaked",
 };
 
+/* The order of the stats file, which is not the enum's (see enum smr_stat). */
+static const enum smr_stat smr_stat_order[] = {
+	SMR_STAT_ADVANCE, SMR_STAT_ADVANCE_WAIT, SMR_STAT_ADVANCE_HELD,
+	SMR_STAT_DEFERRED, SMR_STAT_POLL, SMR_STAT_POLL_SCAN,
+	SMR_STAT_POLL_FAIL, SMR_STAT_WAIT, SMR_STAT_SYNCHRONIZE,
+	SMR_STAT_LAZY_TICK, SMR_STAT_MISUSE, SMR_STAT_CALL_QUEUED,
+	SMR_STAT_CALL_INVOKED, SMR_STAT_CALL_BATCH, SMR_STAT_CALL_EXPEDITE,
+	SMR_STAT_BARRIER, SMR_STAT_SLEEPABLE, SMR_STAT_STALL,
+	SMR_STAT_CACHE_FRESH, SMR_STAT_CACHE_REUSED, SMR_STAT_CACHE_BATCH,
+	SMR_STAT_CACHE_SHRUNK, SMR_STAT_CACHE_LEAKED,
+};
+
+static_assert(ARRAY_SIZE(smr_stat_order) == SMR_STAT_NR);
+
 static const char * const smr_ctx_names[SMR_CTX_NR] = {
 	[SMR_CTX_TASK]		= "task",
 	[SMR_CTX_SOFTIRQ]	= "softirq",
@@ -60,14 +75,14 @@ static int stats_show(struct seq_file *m, void *unused)
 
 	/* Read in an order that never shows more invoked than queued. */
 	smr_call_stats(smr, &queued, &invoked);
-	for (i = 0; i < SMR_STAT_NR; i++) {
-		if (i == SMR_STAT_CALL_QUEUED)
+	for (i = 0; i < ARRAY_SIZE(smr_stat_order); i++) {
+		if (smr_stat_order[i] == SMR_STAT_CALL_QUEUED)
 			v = queued;
-		else if (i == SMR_STAT_CALL_INVOKED)
+		else if (smr_stat_order[i] == SMR_STAT_CALL_INVOKED)
 			v = invoked;
 		else
-			v = smr_stat_sum(smr, i);
-		seq_printf(m, "%-20s %lu\n", smr_stat_names[i], v);
+			v = smr_stat_sum(smr, smr_stat_order[i]);
+		seq_printf(m, "%-20s %lu\n", smr_stat_names[smr_stat_order[i]], v);
 	}
 	seq_printf(m, "%-20s %ld\n", "call_pending_objs",
 		   atomic_long_read(&smr->call_pending_objs));
@@ -81,6 +96,7 @@ static int stats_show(struct seq_file *m, void *unused)
 		   atomic_long_read(&smr->cache_pending_objs));
 	seq_printf(m, "%-20s %ld\n", "cache_pending_bytes",
 		   atomic_long_read(&smr->cache_pending_bytes));
+	seq_printf(m, "%-20s %zu\n", "pcpu_bytes", smr_domain_pcpu_bytes(smr));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);

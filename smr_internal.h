@@ -83,7 +83,16 @@ void smr_tick_kick(void);
 void smr_stall_report_remote(struct smr *smr, int cpu, unsigned int ctx,
 			     unsigned long seq);
 
+/*
+ * Footprint budgets, bytes per CPU with 64-byte lines (smr_core.c and
+ * smr_call.c check them): a domain that never queued a callback, and the
+ * callback queues added to it on first use.
+ */
+#define SMR_PCPU_BUDGET			256
+#define SMR_CALL_PCPU_BUDGET		128
+
 /* smr_core.c */
+void smr_stat_add(struct smr *smr, enum smr_stat stat, unsigned long n);
 void smr_stat_inc(struct smr *smr, enum smr_stat stat);
 void smr_misuse(struct smr *smr);
 
@@ -140,6 +149,8 @@ void smr_call_cpu_online(struct smr *smr, int cpu);
 void smr_call_cpu_offline(struct smr *smr, int cpu);
 void smr_call_stats(struct smr *smr, unsigned long *queued,
 		    unsigned long *invoked);
+unsigned long smr_call_stat_sum(struct smr *smr, enum smr_stat stat);
+size_t smr_call_pcpu_bytes(struct smr *smr);
 
 /* smr_sleepable.c */
 void smr_sleep_init(struct smr *smr);

@@ -56,7 +56,8 @@ static enum cpuhp_state smr_cpuhp_state, smr_cpuhp_prepare_state;
 /*
  * The CPUs whose reader slots a scan must look at (smr_scan()): every
  * CPU from before it can run anything until after it is dead with idle
- * slots and no sleepable reader left on its lists.  A scan then costs in
+ * slots.  (Sleepable readers are counted per phase, and their sums walk
+ * every possible CPU: smr_sleepable.c.)  A scan then costs in
  * proportion to the CPUs that can hold a reader, not to nr_cpu_ids.
  *
  * O1 (smr_cpu_prepare(), the bit set then smp_mb__after_atomic()): runs
@@ -387,14 +388,12 @@ static int smr_cpu_prepare(unsigned int cpu)
 	return 0;
 }
 
-/* Does @smr hold nothing on the dead @cpu: idle slots, no sleepers? */
+/* Does @smr hold nothing on the dead @cpu: are its slots idle? */
 static bool smr_cpu_dead_idle(struct smr *smr, int cpu)
 {
 	struct smr_pcpu *pcpu = per_cpu_ptr(smr->pcpu, cpu);
 	unsigned int ctx;
 
-	if (smr_sleepers_present_locked(pcpu))
-		return false;
 	for (ctx = 0; ctx < SMR_CTX_NR; ctx++)
 		if (smr_slot_seq(READ_ONCE(pcpu->rd_seq[ctx])) !=
 		    SMR_SEQ_INVALID)
@@ -403,9 +402,9 @@ static bool smr_cpu_dead_idle(struct smr *smr, int cpu)
 }
 
 /*
- * O2: see smr_reader_cpus.  A sleepable reader that entered on @cpu and
- * still sleeps elsewhere keeps it in the mask; it then stays there until
- * the CPU dies again (a scan of one idle CPU too many costs, it is safe).
+ * O2: see smr_reader_cpus.  A slot still not idle keeps the CPU in the
+ * mask until it dies again (a scan of one idle CPU too many costs, it is
+ * safe).
  */
 static int smr_cpu_dead(unsigned int cpu)
 {

@@ -46,6 +46,7 @@ RECORDS = {
     'growmem': ['kind', 'run', 'entries', 'buckets', 'nest', 'array_bytes',
                 'array_alloc', 'link_bytes', 'entry_bytes', 'entry_alloc',
                 'bytes_per_entry'],
+    'footprint': ['kind', 'pcpu_bytes'],
     'done': [],
 }
 TEXT = {'op', 'load', 'method', 'kind', 'phase', 'reader', 'flood'}
@@ -745,6 +746,7 @@ class Report:
             ('5. Read-mostly lookup table', self.lookup_table()),
             ('6. Lookups during a grow', self.grow_table()),
             ('7. Reads under update load', self.load_table()),
+            ('8. Footprint: per-cpu bytes of a domain', footprint_table(self.res)),
         ]
         for title, body in sections:
             md += ['## ' + title, ''] + body + ['']
@@ -939,6 +941,28 @@ def host_info():
     return model, os.cpu_count()
 
 
+# Per-cpu bytes a domain may cost (issue 14, item 3); FreeBSD's: 128.
+FOOTPRINT_KINDS = ['default', 'lazy', 'sleepable', 'callbacks']
+FOOTPRINT_TARGET = {'callbacks': 384}
+FOOTPRINT_TARGET_DEFAULT = 256
+
+
+def footprint_table(res):
+    """Section 7: smr_domain_pcpu_bytes() of each kind against its target."""
+    recs = {r['kind']: r for r in res.records['footprint']}
+    if not recs:
+        return ['No footprint records.']
+    rows = []
+    for k in ordered(FOOTPRINT_KINDS, recs):
+        b = int(recs[k]['pcpu_bytes'])
+        t = FOOTPRINT_TARGET.get(k, FOOTPRINT_TARGET_DEFAULT)
+        rows.append([k, fmt_count(b), fmt_count(t), 'yes' if b <= t else 'no'])
+    return (['Bytes per possible CPU, as smr_domain_pcpu_bytes() measures '
+             'them: struct smr_pcpu, and the callback queues once a '
+             'callback was queued ("callbacks": after one smr_call()).', ''] +
+            table(['domain', 'bytes per CPU', 'target', 'met'], rows))
+
+
 def run(args):
     with open(args.results, encoding='utf-8', errors='replace') as f:
         res = Results(f.readlines())
@@ -993,6 +1017,8 @@ def selftest():
             '## Targets', '## 1. Read side', '## 2. Writer side',
             '## 3. Synchronize latency', '## 4. Flood', '## 5. Read-mostly',
             '## 6. Lookups during a grow'))),
+        ('footprint rows', '| default | 256 | 256 | yes |' in md and
+         '| callbacks | 704 | 384 | no |' in md),
         # smr 38.2 / rcu 12.1 = 3.16 at readers=1; 49.97 / 12.22 at 4.
         ('read ratios', '| smr | 38.2 | 35.5–42.8 | 50.0 | 3.16 / 4.09 |' in md),
         ('flat column', '| 1.31 |' in md),
