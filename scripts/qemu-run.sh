@@ -111,8 +111,9 @@ gen_init_cpio() {
 arm64_busybox() {
 	local bb_ver dir tmp
 	bb_ver=$(apt-cache policy busybox-static:arm64 | sed -n 's/^ *Candidate: //p')
-	[ -n "$bb_ver" ] && [ "$bb_ver" != "(none)" ] ||
+	if [ -z "$bb_ver" ] || [ "$bb_ver" = "(none)" ]; then
 		die "apt knows no busybox-static:arm64; run scripts/deps.sh arm64"
+	fi
 	dir=$SMR_CACHE/busybox-arm64-$bb_ver
 	if [ ! -x "$dir/busybox" ]; then
 		log "downloading busybox-static:arm64 $bb_ver into $dir"
@@ -153,7 +154,8 @@ base_initramfs() {
 	local ver hash out
 	if [ "$arch" = arm64 ]; then
 		bb=$(arm64_busybox)
-		ver=arm64-$(apt-cache policy busybox-static:arm64 | sed -n 's/^ *Candidate: //p')
+		ver=arm64-$(basename "$(dirname "$bb")")
+		ver=${ver/-busybox-arm64-/-}
 	else
 		bb=/bin/busybox
 		ver=$(dpkg-query -W -f='${Version}' busybox-static)
