@@ -3,17 +3,25 @@
 # User and CI entry points. kbuild itself reads ./Kbuild.
 #   make [modules] [KDIR=...]  build in this directory against KDIR
 #   make uml | uml-bench | debian | debian61 | debian-rt | debug | kcsan | rt
-#                              W=1 build in build/<target>/ (warnings fail)
+#        | arm64               W=1 build in build/<target>/ (warnings fail;
+#                              arm64: cross-built against the arm64 kernel)
 #   make test                  lint, build, KUnit under UML, then QEMU runs
 #                              (torture, busted, KUnit, misuse) on Debian's
 #                              kernel, the x86 debug kernel and the x86
 #                              PREEMPT_RT debug kernel (CI)
+#   make test ARCH=arm64       the arm64 stages only: W=1 and sparse
+#                              cross-builds, KUnit, torture with hotplug
+#                              and busted on the arm64 debug kernel under
+#                              qemu-system-aarch64 (not part of plain make
+#                              test: see Documentation/testing.rst)
 #   make torture [KERNEL=debug|debian|kcsan|rt] [DURATION=1800] [HOTPLUG=200]
 #                [FLAVOUR=default|lazy|deferred] [WRAP=0|1] [NWRITERS=1]
 #                [NREADERS=0] [BUSTED=0|1] [NOHZ=0|1] [SMP=4]
 #                              one long smr_torture run under QEMU (NOHZ=1:
 #                              CPUs 1-3 nohz_full and isolated; KERNEL=rt
 #                              or debian)
+#   make torture ARCH=arm64 [DURATION=...] [HOTPLUG=...] [FLAVOUR=...] ...
+#                              the same on the arm64 debug kernel
 #   make check                 checkpatch, sparse, kernel-doc
 #   make bench [BENCH_KERNELS="uml debian debian-rt debian-possible"]
 #              [BENCH_POSSIBLE="4 64 255"] [BENCH_PARAMS="runs=3 ..."]
@@ -42,14 +50,14 @@ modules:
 	@test -d $(KDIR) || { echo "no kernel build dir $(KDIR); set KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-uml uml-bench debian debian61 debian-rt debug kcsan rt:
+uml uml-bench debian debian61 debian-rt debug kcsan rt arm64:
 	@scripts/build-modules.sh $@
 
 test:
-	@scripts/test.sh
+	@ARCH=$(ARCH) scripts/test.sh
 
 torture:
-	@KERNEL=$(KERNEL) DURATION=$(DURATION) HOTPLUG=$(HOTPLUG) \
+	@ARCH=$(ARCH) KERNEL=$(KERNEL) DURATION=$(DURATION) HOTPLUG=$(HOTPLUG) \
 		FLAVOUR=$(FLAVOUR) WRAP=$(WRAP) NWRITERS=$(NWRITERS) \
 		NREADERS=$(NREADERS) BUSTED=$(BUSTED) NOHZ=$(NOHZ) SMP=$(SMP) \
 		scripts/torture.sh
@@ -75,13 +83,16 @@ help:
 	@echo "make demo      boot UML, load smr.ko and a demo load, show debugfs"
 	@echo "make test      what CI runs: lint, W=1 builds, KUnit (UML, debug, RT),"
 	@echo "               torture, busted and misuse under QEMU"
+	@echo "make test ARCH=arm64"
+	@echo "               the arm64 stages only: cross-builds, KUnit, torture, busted"
 	@echo "make check     checkpatch --strict, sparse C=2, kernel-doc"
 	@echo "make torture   one long torture run under QEMU: KERNEL=debug|debian|kcsan|rt"
 	@echo "               DURATION=1800 HOTPLUG=200 FLAVOUR=... WRAP=0|1 NOHZ=0|1 BUSTED=0|1 SMP=4"
+	@echo "               (ARCH=arm64: on the arm64 debug kernel)"
 	@echo "make bench     smr against RCU, SRCU and others: BENCH_KERNELS=\"uml debian debian-rt debian-possible\""
 	@echo "               BENCH_PARAMS=\"...\" BENCH_QUICK=1"
 	@echo "make [modules] build smr.ko here against KDIR (default: the running kernel)"
-	@echo "make uml|uml-bench|debian|debian61|debian-rt|debug|kcsan|rt"
+	@echo "make uml|uml-bench|debian|debian61|debian-rt|debug|kcsan|rt|arm64"
 	@echo "               W=1 build in build/<target>/"
 	@echo "make dkms-install [KERNELS=\"<release> ...\"]"
 	@echo "               smr.ko and smr_torture.ko under DKMS (default: the running kernel)"
@@ -94,5 +105,5 @@ clean:
 	if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
 	else rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers; fi
 
-.PHONY: all modules uml uml-bench debian debian61 debian-rt debug kcsan rt test torture \
+.PHONY: all modules uml uml-bench debian debian61 debian-rt debug kcsan rt arm64 test torture \
 	check demo bench help dkms-install dkms-remove clean

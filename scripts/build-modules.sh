@@ -5,18 +5,18 @@
 # fresh copy of the sources under build/<target>/ so targets never share
 # objects, then the sample consumers (samples/smr_lookup, samples/smr_flow)
 # out of tree against it. Any compiler or modpost warning fails the build.
-# Usage: build-modules.sh <uml|uml-bench|debian|debian61|debian-rt|debug|kcsan|rt>; prints the output
+# Usage: build-modules.sh <uml|uml-bench|debian|debian61|debian-rt|debug|kcsan|rt|arm64>; prints the output
 # directory.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-target=${1:?usage: build-modules.sh <uml|uml-bench|debian|debian61|debian-rt|debug|kcsan|rt>}
+target=${1:?usage: build-modules.sh <uml|uml-bench|debian|debian61|debian-rt|debug|kcsan|rt|arm64>}
 kdir=$(target_kdir "$target")
 dir=$(stage_sources "$target")
 out=$dir/build.log
 
 log "building $target modules in $dir (KDIR=$kdir)"
-# shellcheck disable=SC2046 # target_make_args is zero or one word
+# shellcheck disable=SC2046 # target_make_args: words without spaces
 if ! make -C "$kdir" $(target_make_args "$target") M="$dir" W=1 \
 		-j"$SMR_JOBS" modules >"$out" 2>&1; then
 	cat "$out" >&2

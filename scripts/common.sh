@@ -55,6 +55,9 @@ kernel_build_dir() {
 
 SMR_BUILD=$SMR_ROOT/build
 
+# Prefix of Debian's arm64 cross toolchain (gcc-aarch64-linux-gnu).
+SMR_ARM64_CROSS=aarch64-linux-gnu-
+
 # debian_kdir [61|RT]: build directory of the Debian headers deps.sh
 # settled on: 6.12 cloud (no argument), 6.1 cloud, or 6.12 PREEMPT_RT.
 debian_kdir() {
@@ -95,7 +98,8 @@ debian_vmlinuz() {
 # Kernel build directory for a target: uml (the KUnit UML kernel),
 # uml-bench (the non-debug UML kernel of make bench), debian, debian61,
 # debug, kcsan or rt (the last three are x86_64 QEMU kernels built by
-# scripts/x86-kernel.sh; rt is the debug kernel on PREEMPT_RT).
+# scripts/x86-kernel.sh; rt is the debug kernel on PREEMPT_RT), or arm64
+# (the arm64 debug kernel of scripts/arm64-kernel.sh, cross-compiled).
 target_kdir() {
 	case $1 in
 	uml) "$SMR_ROOT/scripts/uml-kernel.sh" ;;
@@ -104,7 +108,8 @@ target_kdir() {
 	debian61) debian_kdir 61 ;;
 	debian-rt) debian_kdir RT ;;
 	debug | kcsan | rt) "$SMR_ROOT/scripts/x86-kernel.sh" "$1" ;;
-	*) die "unknown target '$1' (want uml, uml-bench, debian, debian61, debian-rt, debug, kcsan or rt)" ;;
+	arm64) "$SMR_ROOT/scripts/arm64-kernel.sh" debug ;;
+	*) die "unknown target '$1' (want uml, uml-bench, debian, debian61, debian-rt, debug, kcsan, rt or arm64)" ;;
 	esac
 }
 
@@ -118,7 +123,7 @@ smr_sample_make() {
 	local target=$1 kdir=$2 dir=$3 sample
 	shift 3
 	for sample in $SMR_SAMPLES; do
-		# shellcheck disable=SC2046 # target_make_args is zero or one word
+		# shellcheck disable=SC2046 # target_make_args: words without spaces
 		make -C "$dir/samples/$sample" KDIR="$kdir" \
 			$(target_make_args "$target") SMR_DIR="$dir" \
 			SMR_SYMVERS="$dir/Module.symvers" "$@" || return
@@ -127,7 +132,10 @@ smr_sample_make() {
 
 # Extra make arguments for a target.
 target_make_args() {
-	case $1 in uml | uml-bench) echo ARCH=um ;; esac
+	case $1 in
+	uml | uml-bench) echo ARCH=um ;;
+	arm64) echo ARCH=arm64 CROSS_COMPILE=$SMR_ARM64_CROSS ;;
+	esac
 }
 
 # Copy the module sources into a fresh build/<target>/; print its path.

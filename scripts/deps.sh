@@ -9,12 +9,24 @@
 #   SMR_HDR61_PKG, SMR_IMG61_PKG   6.1 cloud, Debian 12's default kernel
 #                                  (debian61)
 #   SMR_HDRRT_PKG, SMR_IMGRT_PKG   6.12 PREEMPT_RT (debian-rt)
+# `deps.sh arm64` also installs what the arm64 target needs: the cross
+# compiler and qemu-system-aarch64, and it adds arm64 as a foreign dpkg
+# architecture (an apt-get update once) so that qemu-run.sh can fetch
+# busybox-static:arm64 with apt-get download. Plain runs skip all of it.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+
+arm64=
+case ${1:-} in
+"") ;;
+arm64) arm64=1 ;;
+*) echo "usage: deps.sh [arm64]" >&2; exit 1 ;;
+esac
 
 PKGS=(build-essential bc flex bison libelf-dev libssl-dev cpio kmod xz-utils
       busybox-static sparse python3 linux-source-6.12 qemu-system-x86
       gnuplot-nox dkms spin)
+[ -z "$arm64" ] || PKGS+=(gcc-aarch64-linux-gnu qemu-system-arm)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -58,6 +70,21 @@ for p in "$hdr" "$img" "$hdr61" "$img61" "$hdrrt" "$imgrt"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing+=("$p")
 done
+
+# busybox-static:arm64 must be known to apt (qemu-run.sh downloads it).
+arm64_busybox_known() {
+	# Not a pipe into grep -q: apt-cache killed by SIGPIPE fails pipefail.
+	grep -q 'Candidate: [^(]' < <(apt-cache policy busybox-static:arm64 2>/dev/null)
+}
+if [ -n "$arm64" ]; then
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		echo "deps: adding the arm64 architecture" >&2
+		dpkg --add-architecture arm64
+		apt_updated=
+	fi
+	arm64_busybox_known || apt_update
+	arm64_busybox_known || { echo "deps: apt knows no busybox-static:arm64" >&2; exit 1; }
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "deps: installing ${missing[*]}" >&2

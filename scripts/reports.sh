@@ -22,6 +22,8 @@ bad_re+='|trying to register non-static key|DEBUG_LOCKS_WARN_ON'
 bad_re+='|BUG: Invalid wait context|lockdep is turned off'
 bad_re+='|Disabling lock debugging|BUG: scheduling while atomic'
 bad_re+='|BUG: workqueue leaked'
+# arm64's die() and its asynchronous external abort.
+bad_re+='|Internal error:|SError Interrupt'
 bad_re+='|rcu: INFO:|detected stall|blocked for more than|soft lockup'
 bad_re+='|hard LOCKUP|workqueue lockup|unreferenced object'
 

@@ -47,8 +47,25 @@
 # SMR_TORTURE_S, SMR_FLAVOUR_S, SMR_KERNELS_S and SMR_BUSTED_S change the
 # durations of the default torture, the other flavours' tortures, the
 # tortures on Debian's 6.1 and RT kernels, and busted.
+# ARCH=arm64 (make test ARCH=arm64) runs the arm64 stages instead, and
+# only them:
+#   deps arm64        deps.sh arm64 (cross compiler, qemu-system-aarch64,
+#                     the arm64 dpkg architecture for busybox-static:arm64)
+#   arm64 kernel      the arm64 debug kernel (cached; arm64-kernel.sh)
+#   arm64 sparse      sparse C=2 on the cross-build (check.sh --sparse)
+#   arm64 build       W=1 cross-build (build-modules.sh arm64)
+#   arm64 qemu        under qemu-system-aarch64 -M virt -cpu max, 4 CPUs:
+#                     two KUnit passes, torture with CPU hotplug, busted;
+#                     then torture with hotplug on -cpu cortex-a57 (no LSE:
+#                     the kernel's LL/SC atomics)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+
+case ${ARCH:-} in
+"" | x86 | x86_64) arm64= ;;
+arm64) arm64=1 ;;
+*) die "ARCH=$ARCH: want arm64 (or none, x86_64)" ;;
+esac
 
 cd "$SMR_ROOT/scripts"
 start=$SECONDS
@@ -94,24 +111,27 @@ kunit_judge() {
 	summaries+=("$name: PASS ($verdict)")
 }
 
-# qemu [--nohz] [--smp N] <kernel> <scenario> [params]: one QEMU run and
-# its verdict; --nohz: CPUs 1-3 nohz_full (label and log "<kernel>-nohz");
-# --smp N: N vCPUs instead of 4 (label and log "<kernel>-smpN").
+# qemu [--nohz] [--smp N] [--cpu C] <kernel> <scenario> [params]: one QEMU
+# run and its verdict; --nohz: CPUs 1-3 nohz_full (label and log
+# "<kernel>-nohz"); --smp N: N vCPUs instead of 4 (label and log
+# "<kernel>-smpN"); --cpu C: arm64's -cpu C instead of max (label and log
+# "<kernel>-C").
 qemu() {
-	local nohz=0 smp=4 label kernel scenario console
+	local nohz=0 smp=4 cpu=max label kernel scenario console
 	while :; do
 		case $1 in
 		--nohz) nohz=1 ;;
 		--smp) smp=$2 && shift ;;
+		--cpu) cpu=$2 && shift ;;
 		*) break ;;
 		esac
 		shift
 	done
 	kernel=$1 scenario=$2
-	label=$kernel$([ "$nohz" = 0 ] || echo -nohz)$([ "$smp" = 4 ] || echo "-smp$smp")
+	label=$kernel$([ "$cpu" = max ] || echo "-$cpu")$([ "$nohz" = 0 ] || echo -nohz)$([ "$smp" = 4 ] || echo "-smp$smp")
 	console=$SMR_BUILD/qemu-$label-$scenario.log
 	stage "$label $scenario run" env SMR_QEMU_NOHZ=$nohz SMR_QEMU_SMP="$smp" \
-		./qemu-run.sh "$@" >/dev/null
+		SMR_QEMU_CPU="$cpu" ./qemu-run.sh "$@" >/dev/null
 	if [ "$scenario" = kunit ]; then
 		kunit_judge "$label kunit" "$console" --smp
 	else
@@ -119,6 +139,26 @@ qemu() {
 		summaries+=("$verdict")
 	fi
 }
+
+# summary: the one-line verdicts, then the KUnit counts.
+summary() {
+	log "== all stages passed in $((SECONDS - start))s"
+	printf '%s\n' "${summaries[@]}"
+	echo "$kunit_passed passed, $kunit_failed failed"
+}
+
+if [ -n "$arm64" ]; then
+	stage "deps arm64" ./deps.sh arm64 >/dev/null
+	stage "arm64 kernel" ./arm64-kernel.sh debug >/dev/null
+	stage "arm64 sparse" ./check.sh --sparse arm64
+	stage "arm64 build" ./build-modules.sh arm64 >/dev/null
+	qemu arm64 kunit
+	qemu arm64 torture duration="$torture_s" hotplug_ms=200
+	qemu arm64 busted duration="$busted_s"
+	qemu --cpu cortex-a57 arm64 torture duration="$kernels_s" hotplug_ms=200
+	summary
+	exit 0
+fi
 
 stage deps ./deps.sh >/dev/null
 stage check ./check.sh
@@ -173,6 +213,4 @@ qemu rt misuse
 # The tickless pass runs the normal clock only (wrap_test is covered above).
 SMR_KUNIT_PASSES=1 qemu --nohz rt kunit
 
-log "== all stages passed in $((SECONDS - start))s"
-printf '%s\n' "${summaries[@]}"
-echo "$kunit_passed passed, $kunit_failed failed"
+summary
