@@ -354,7 +354,7 @@ static void smr_kfree_many_and_null(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&smr->call_pending_objs), 0L);
 }
 
-#define CALL_TEST_FLOOD		1000000UL
+#define CALL_TEST_FLOOD		250000UL
 #define CALL_TEST_FLOOD_SIZE	64
 #define CALL_TEST_FLOOD_LIMIT	2000UL	/* pending callbacks */
 
