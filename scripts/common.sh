@@ -6,6 +6,10 @@ SMR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SMR_CACHE=${SMR_CACHE:-$HOME/.cache/smr}
 SMR_JOBS=${SMR_JOBS:-$(nproc)}
 mkdir -p "$SMR_CACHE"
+# make passes ARCH=$(ARCH), empty unless ARCH=arm64 was given: an empty
+# ARCH in the environment would beat the kernel Makefile's ARCH ?= default
+# (its build then looks for arch//Makefile).
+[ -n "${ARCH:-}" ] || unset ARCH
 
 log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
