@@ -17,6 +17,7 @@ Usage: bench-possible.py --out-dir D [--date D] [--setup S] [--command C]
 
 import argparse
 import datetime
+import importlib.util
 import os
 import re
 import sys
@@ -94,16 +95,15 @@ def targets(runs):
                                     'yes' if q <= SCAN_LIMIT else 'no')]
 
 
-def cpuinfo_model(path='/proc/cpuinfo'):
-    """The first 'model name' of a cpuinfo file, or 'unknown'."""
-    try:
-        with open(path, encoding='utf-8', errors='replace') as f:
-            for ln in f:
-                if ln.startswith('model name'):
-                    return ln.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return 'unknown'
+def host_cpu_model():
+    """The host CPU model as bench-report.py finds it (its host_info():
+    /proc/cpuinfo, then lscpu), so that both reports name it alike."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        'bench-report.py')
+    spec = importlib.util.spec_from_file_location('bench_report', path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.host_info()[0]
 
 
 def main():
@@ -117,7 +117,7 @@ def main():
     p.add_argument('--guest-cpu', default='n/a')
     p.add_argument('--host-load', default='n/a',
                    help='the host\'s /proc/loadavg around each boot')
-    p.add_argument('--machine', default=cpuinfo_model(),
+    p.add_argument('--machine', default=host_cpu_model(),
                    help='the host CPU model (default: /proc/cpuinfo)')
     args = p.parse_args()
     runs = sorted((parse(r) for r in args.results),
