@@ -57,6 +57,32 @@ kernel_build_dir() {
 	echo "$SMR_CACHE/$name-$(src_version)-$hash"
 }
 
+# build_fragment_kernel <name> <fragment> <what> <make args...>: build
+# (once) a kernel from linux-source-6.12 with Kconfig defaults plus the
+# fragment, then olddefconfig, in kernel_build_dir <name> <fragment>, with
+# the make arguments (ARCH=..., CROSS_COMPILE=...) on every make; a
+# finished tree carries .smr-built. Logs <what> while it builds; prints
+# the build directory. x86-kernel.sh and arm64-kernel.sh call it.
+build_fragment_kernel() {
+	local name=$1 config=$2 what=$3 src out t
+	shift 3
+	[ -f "$config" ] || die "no config fragment $config"
+	src=$(kernel_source)
+	out=$(kernel_build_dir "$name" "$config")
+	if [ ! -f "$out/.smr-built" ]; then
+		log "building $what in $out (one-off)"
+		t=$SECONDS
+		mkdir -p "$out"
+		cp "$config" "$out/.config"
+		make -s -C "$src" O="$out" "$@" olddefconfig >&2
+		check_config "$config" "$out/.config"
+		make -s -C "$src" O="$out" "$@" -j"$SMR_JOBS" all >&2
+		touch "$out/.smr-built"
+		log "$what built in $((SECONDS - t))s"
+	fi
+	echo "$out"
+}
+
 SMR_BUILD=$SMR_ROOT/build
 
 # Prefix of Debian's arm64 cross toolchain (gcc-aarch64-linux-gnu).

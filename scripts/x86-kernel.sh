@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build (once) an x86_64 QEMU kernel from linux-source-6.12: Kconfig
-# defaults plus scripts/configs/x86-<variant>.config, then olddefconfig.
+# defaults plus scripts/configs/x86-<variant>.config, then olddefconfig
+# (common.sh's build_fragment_kernel; about 5 to 10 min on two cores).
 # The tree lives in $SMR_CACHE, keyed by the linux-source version and the
 # fragment's hash; prints the build directory (bzImage in
 # arch/x86/boot/bzImage; also the KDIR for smr's modules).
@@ -11,23 +12,6 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 variant=${1:?usage: x86-kernel.sh <debug|kcsan|rt>}
-config=$SMR_ROOT/scripts/configs/x86-$variant.config
-[ -f "$config" ] || die "no config fragment $config"
-src=$(kernel_source)
-out=$(kernel_build_dir "x86-$variant" "$config")
-
-if [ -f "$out/.smr-built" ]; then
-	echo "$out"
-	exit 0
-fi
-
-log "building x86_64 $variant kernel in $out (one-off, about 10 min on two cores)"
-t=$SECONDS
-mkdir -p "$out"
-cp "$config" "$out/.config"
-make -s -C "$src" O="$out" ARCH=x86_64 olddefconfig >&2
-check_config "$config" "$out/.config"
-make -s -C "$src" O="$out" ARCH=x86_64 -j"$SMR_JOBS" all >&2
-touch "$out/.smr-built"
-log "x86_64 $variant kernel built in $((SECONDS - t))s"
-echo "$out"
+build_fragment_kernel "x86-$variant" \
+	"$SMR_ROOT/scripts/configs/x86-$variant.config" \
+	"x86_64 $variant kernel" ARCH=x86_64
