@@ -619,12 +619,23 @@ class Report:
         return rows
 
     def footprint_targets(self):
-        """Hook for the footprint section: its target rows.  Until the
-        bench measures the per-cpu footprint, 'not measured'."""
-        return [['footprint ≤ 256 B per CPU per domain (no smr_call)',
-                 'not measured', 'n/a'],
-                ['footprint ≤ 384 B per CPU per domain (with smr_call)',
-                 'not measured', 'n/a']]
+        """The footprint section's target rows, from its records: the
+        largest no-callback kind against 256 B, "callbacks" against 384."""
+        recs = {r['kind']: int(r['pcpu_bytes'])
+                for r in self.res.records['footprint']}
+        plain = [b for k, b in recs.items() if k != 'callbacks']
+        rows = []
+        for text, b, limit in (
+                ('no smr_call', max(plain) if plain else None,
+                 FOOTPRINT_TARGET_DEFAULT),
+                ('with smr_call', recs.get('callbacks'),
+                 FOOTPRINT_TARGET['callbacks'])):
+            rows.append(['footprint ≤ %d B per CPU per domain (%s)' %
+                         (limit, text),
+                         'not measured' if b is None else '%d B' % b,
+                         'n/a' if b is None else
+                         ('yes' if b <= limit else 'no')])
+        return rows
 
     def load_targets(self):
         """Per reader kind, its worst flood against the baseline: median
@@ -1093,8 +1104,10 @@ def selftest():
         ('sleepable target', '| smr_sleepable read ≤ 1.0 × srcu (readers=1)'
          ' |' in md),
         ('lazy below smr target', '| smr_lazy read < smr (readers=1) |' in md),
-        ('footprint not measured', '| footprint ≤ 256 B per CPU per domain '
-         '(no smr_call) | not measured | n/a |' in md),
+        ('footprint targets', '| footprint ≤ 256 B per CPU per domain '
+         '(no smr_call) | 256 B | yes |' in md and
+         '| footprint ≤ 384 B per CPU per domain (with smr_call) | 704 B '
+         '| no |' in md),
         ('never compare', 'never across reports' in md),
         ('host and guest CPU', '| host CPU | ' in md and
          '| guest CPU | ' in md),

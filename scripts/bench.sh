@@ -105,6 +105,11 @@ bench_params() {
 	fi
 	# Only the parts whose cost follows the possible CPUs.
 	[ "$1" != debian-possible ] || defaults+=(parts=writer,sync)
+	# On 1-CPU UML no grow part: its run of smr_hash never ends there
+	# (the guest goes idle with the writer and its reader both blocked;
+	# seen 2026-12-02, not yet understood), so it would cost the whole
+	# report. parts=grow still runs it on purpose.
+	[ "$1" != uml ] || defaults+=(parts=read,load,writer,sync,flood,table)
 	# On PREEMPT_RT: the read side and synchronize.
 	[ "$1" != debian-rt ] || defaults+=(parts=read,sync)
 	for p in "${defaults[@]}"; do
