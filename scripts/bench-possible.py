@@ -118,7 +118,7 @@ def main():
     p.add_argument('--host-load', default='n/a',
                    help='the host\'s /proc/loadavg around each boot')
     p.add_argument('--machine', default=host_cpu_model(),
-                   help='the host CPU model (default: /proc/cpuinfo)')
+                   help='the host CPU model (default: as bench-report.py finds it)')
     args = p.parse_args()
     runs = sorted((parse(r) for r in args.results),
                   key=lambda r: int(r[0]['possible']))
